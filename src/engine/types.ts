@@ -1,0 +1,102 @@
+import type { CheckResult } from '../analysis/types.js';
+import type { Routes } from '../routers/router.js';
+import type { RolloutSpec } from '../spec/types.js';
+
+/**
+ * Where a rollout is. Terminal phases end the revision; `retry` starts it again.
+ *
+ * - `progressing`: walking the steps; the canary gets the current step's weight.
+ * - `paused`: waiting at a manual gate, on a user's pause, or after too many
+ *   inconclusive checks (onInconclusive: pause). Analysis keeps running while the
+ *   canary has traffic, so a failing canary is still rolled back while paused.
+ * - `promoted`: terminal. The canary's upstreams are the new stable and carry all traffic.
+ * - `rolled-back`: terminal. Analysis failed (or ran out of patience with
+ *   onInconclusive: rollback); all traffic is on stable.
+ * - `aborted`: terminal. A user aborted; all traffic is on stable.
+ */
+export type Phase = 'progressing' | 'paused' | 'promoted' | 'rolled-back' | 'aborted';
+
+export const TERMINAL_PHASES: readonly Phase[] = ['promoted', 'rolled-back', 'aborted'];
+
+export type PauseReason = 'gate' | 'user' | 'inconclusive';
+
+export interface AnalysisCounters {
+  /** Failed checks in this revision. */
+  failures: number;
+  /** Inconclusive checks in a row (reset by a pass or a fail). */
+  inconclusiveInARow: number;
+  /** Passing checks since the current step began (gates `analysis` steps and promotion). */
+  passesThisStep: number;
+  /** Checks run in this revision. */
+  checks: number;
+  /** Start of the next check's window (ms). */
+  windowStart: number;
+  /** When the next check is due (ms). */
+  nextCheckAt: number;
+  /** A runCheck action was emitted and its result has not come back yet. */
+  pending: boolean;
+}
+
+export interface RolloutState {
+  name: string;
+  revision: number;
+  spec: RolloutSpec;
+  phase: Phase;
+  pauseReason?: PauseReason;
+  /** Index into spec.steps of the step in progress; spec.steps.length once all are done. */
+  stepIndex: number;
+  stepStartedAt: number;
+  canaryWeight: number;
+  /** The desired routes: persisted before they are applied (intent before effect). */
+  routes: Routes;
+  analysis: AnalysisCounters;
+  startedAt: number;
+  finishedAt?: number;
+  /** Human summary of the latest decision. */
+  message: string;
+  /** The latest check, for status displays. */
+  lastCheck?: CheckResult;
+}
+
+export type Input =
+  | { type: 'tick' }
+  | { type: 'check'; result: CheckResult }
+  | { type: 'promote'; full: boolean; actor: string }
+  | { type: 'abort'; actor: string; reason?: string }
+  | { type: 'pause'; actor: string }
+  | { type: 'resume'; actor: string }
+  | { type: 'retry'; actor: string };
+
+export type EventType =
+  | 'started'
+  | 'weight-changed'
+  | 'step-advanced'
+  | 'check'
+  | 'paused'
+  | 'resumed'
+  | 'promoted'
+  | 'rolled-back'
+  | 'aborted'
+  | 'retried'
+  | 'routes-confirmed';
+
+/** An event to persist, in the same transaction as the state it explains. */
+export interface EventDraft {
+  type: EventType;
+  message: string;
+  actor?: string;
+  data?: Record<string, unknown>;
+}
+
+export type Action =
+  | { type: 'setRoutes'; routes: Routes }
+  /** Measure the window [from, to] and feed the result back as a `check` input. */
+  | { type: 'runCheck'; from: number; to: number }
+  | { type: 'event'; event: EventDraft };
+
+export interface StepResult {
+  state: RolloutState;
+  actions: Action[];
+  /** Set when the input is not allowed in this phase; state is then unchanged. */
+  rejected?: { code: string; message: string };
+}
