@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite runs against (real servers, not fakes),
+# skipping those already present. Needs root on a fresh machine; apt does not start services.
+set -euo pipefail
+PACKAGES=(${SLUICE_TEST_PACKAGES:-})
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "system-deps: missing ${missing[*]}; run as root or install them: apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "system-deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,46 @@
+import { Command, Option } from 'commander';
+import { CliError } from './client.js';
+import { registerRolloutCommands } from './rollout-commands.js';
+import { registerLocalCommands } from './local-commands.js';
+
+const program = new Command('sluice')
+  .description('Progressive delivery that runs anywhere: canary rollouts judged on real traffic, promoted or rolled back automatically.')
+  .version('0.1.0')
+  .addOption(new Option('--server <url>', 'control-plane URL').env('SLUICE_SERVER').default('http://127.0.0.1:7070'))
+  .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
+  .showHelpAfterError('(run `sluice --help` for usage)')
+  .addHelpText(
+    'after',
+    `
+Getting started:
+  sluice demo                      see a bad canary rolled back and a good one promoted (about a minute)
+  sluice up                        start the control plane and the embedded proxy (API on 127.0.0.1:7070)
+  sluice validate rollout.yaml     check a rollout file; every error with file:line:column
+  sluice run -f rollout.yaml       apply and follow one rollout; exit 0 promoted, 2 rolled back, 3 aborted, 1 error`,
+  );
+
+registerLocalCommands(program);
+registerRolloutCommands(program);
+
+program.exitOverride();
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = reportError(err);
+}
+
+function reportError(err: unknown): number {
+  const e = err as { code?: string; exitCode?: number };
+  if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+    // commander already printed help, version or the usage error.
+    return e.exitCode ?? 1;
+  }
+  if (err instanceof CliError) {
+    process.stderr.write(`sluice: ${err.message}\n`);
+    const errors = (err.details as { errors?: Array<{ file?: string; line?: number; column?: number; path: string; message: string }> } | undefined)?.errors;
+    for (const d of errors ?? []) process.stderr.write(`  ${d.file ?? ''}${d.line ? `:${d.line}:${d.column}` : ''}: ${d.path}: ${d.message}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(`sluice: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+  return 1;
+}

@@ -1,0 +1,85 @@
+import type { RolloutView, VersionLive } from '../server/views.js';
+import type { StoredEvent } from '../store/store.js';
+
+/** How the CLI prints: a redrawn block on a terminal, plain lines when piped, JSON for programs. */
+export type OutputMode = 'tty' | 'plain' | 'json';
+
+export function outputMode(requested: string | undefined, stream: { isTTY?: boolean } = process.stdout): OutputMode {
+  if (requested === 'json') return 'json';
+  if (requested === 'text' || requested === undefined) return stream.isTTY && !process.env.NO_COLOR ? 'tty' : 'plain';
+  throw new Error(`--output must be "text" or "json", got "${requested}"`);
+}
+
+export function progressBar(percent: number, width = 30): string {
+  const filled = Math.round((Math.max(0, Math.min(100, percent)) / 100) * width);
+  return '[' + '█'.repeat(filled) + '░'.repeat(width - filled) + `] ${Math.round(percent)}%`;
+}
+
+export function describeStep(v: RolloutView): string {
+  const step = v.step.current;
+  if (!step) return 'all steps done';
+  if ('setWeight' in step) return `setWeight ${step.setWeight}`;
+  if ('pause' in step) return step.pause.duration === undefined ? 'pause (manual gate)' : `pause ${seconds(step.pause.duration)}`;
+  return `analysis (${step.analysis.checks} passing check${step.analysis.checks === 1 ? '' : 's'})`;
+}
+
+function stepLabel(v: RolloutView): string {
+  return `step ${Math.min(v.step.index + 1, v.step.total)}/${v.step.total}`;
+}
+
+function fmtVersion(v: VersionLive | undefined): string {
+  if (!v) return 'no traffic measured';
+  return `${v.rps.toFixed(1)} rps, ${v.errorRate.toFixed(2)}% errors, p99 ${v.p99 === undefined ? '–' : v.p99.toFixed(1) + ' ms'}`;
+}
+
+/** The multi-line block `status` prints (and redraws on a terminal). */
+export function statusBlock(v: RolloutView, color: boolean): string {
+  const phaseColor = color ? PHASE_COLOR[v.phase] ?? '' : '';
+  const reset = color ? '\x1b[0m' : '';
+  const lines = [
+    `${v.name}  revision ${v.revision}  ${phaseColor}${v.phase}${v.pauseReason ? ` (${v.pauseReason})` : ''}${reset}  ${stepLabel(v)}: ${describeStep(v)}`,
+    `  ${progressBar(v.step.percent)}  canary weight ${v.canaryWeight}%${v.routesConfirmed ? '' : '  (routes not yet confirmed by the data plane)'}`,
+    `  stable  ${fmtVersion(v.live?.stable)}`,
+    `  canary  ${fmtVersion(v.live?.canary)}`,
+    `  ${v.message}`,
+  ];
+  if (v.lastCheck) lines.push(`  last check: ${v.lastCheck.verdict} — ${v.lastCheck.summary}`);
+  return lines.join('\n');
+}
+
+/** One line for piped output. */
+export function statusLine(v: RolloutView): string {
+  return `${time(Date.now())} ${v.name} ${v.phase} ${stepLabel(v)} weight=${v.canaryWeight}% progress=${Math.round(v.step.percent)}% | stable ${fmtVersion(v.live?.stable)} | canary ${fmtVersion(v.live?.canary)} | ${v.message}`;
+}
+
+export function eventLine(e: StoredEvent): string {
+  const who = e.actor ? ` (by ${e.actor})` : '';
+  return `${time(e.time)} [${e.type}] ${e.message}${who}`;
+}
+
+export function rolloutTable(rows: RolloutView[]): string {
+  const header = ['NAME', 'REVISION', 'PHASE', 'STEP', 'WEIGHT', 'LISTEN', 'MESSAGE'];
+  const body = rows.map((v) => [v.name, String(v.revision), v.phase, stepLabel(v), `${v.canaryWeight}%`, v.routes.listen, v.message]);
+  return table([header, ...body]);
+}
+
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
+function time(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 19);
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+const PHASE_COLOR: Record<string, string> = {
+  progressing: '\x1b[36m',
+  paused: '\x1b[33m',
+  promoted: '\x1b[32m',
+  'rolled-back': '\x1b[31m',
+  aborted: '\x1b[31m',
+};

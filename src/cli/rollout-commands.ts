@@ -1,0 +1,129 @@
+import type { Command } from 'commander';
+import { formatSpecError, parseRolloutDocuments } from '../spec/index.js';
+import type { RolloutView } from '../server/views.js';
+import { ApiClient, CliError, type ApplyResult } from './client.js';
+import { follow } from './follow.js';
+import { readSource } from './local-commands.js';
+import { eventLine, outputMode, rolloutTable, statusBlock } from './render.js';
+
+/** Exit codes of `sluice run`, for pipelines. */
+export const RUN_EXIT = { promoted: 0, error: 1, 'rolled-back': 2, aborted: 3 } as const;
+
+/** Commands that talk to the control-plane API. */
+export function registerRolloutCommands(program: Command): void {
+  const client = () => new ApiClient(program.opts().server as string);
+  const mode = () => outputMode(program.opts().output as string);
+  const print = (text: string): void => {
+    process.stdout.write(text + '\n');
+  };
+  const printJson = (v: unknown) => print(JSON.stringify(v, null, 2));
+
+  program
+    .command('apply')
+    .description('start a rollout (or a new revision of a finished one) from a file; validated locally first')
+    .requiredOption('-f, --file <file>', 'rollout YAML ("-" reads standard input)')
+    .action(async (opts: { file: string }) => {
+      const results = await applyFile(client(), opts.file);
+      if (mode() === 'json') return printJson({ results });
+      for (const r of results) print(`rollout "${r.name}" ${r.outcome} (revision ${r.rollout.revision}, ${r.rollout.phase}): ${r.rollout.message}`);
+    });
+
+  program
+    .command('get')
+    .description('list resources: `sluice get rollouts`')
+    .argument('<kind>', 'rollouts')
+    .action(async (kind: string) => {
+      if (!['rollouts', 'rollout', 'ro'].includes(kind)) throw new CliError(`unknown kind "${kind}"; try \`sluice get rollouts\``);
+      const { rollouts } = await client().list();
+      if (mode() === 'json') return printJson({ rollouts });
+      print(rollouts.length ? rolloutTable(rollouts) : 'no rollouts yet; start one with `sluice apply -f rollout.yaml`');
+    });
+
+  program
+    .command('status')
+    .description('show one rollout: step, weights, per-version traffic, the latest decision')
+    .argument('<name>')
+    .option('-w, --watch', 'follow it live until it finishes')
+    .action(async (name: string, opts: { watch?: boolean }) => {
+      const m = mode();
+      if (opts.watch) return void (await follow(client(), name, { mode: m }));
+      const view = await client().get(name);
+      print(m === 'json' ? JSON.stringify(view, null, 2) : statusBlock(view, m === 'tty'));
+    });
+
+  const control = (verb: 'promote' | 'abort' | 'pause' | 'resume' | 'retry', description: string) =>
+    program
+      .command(verb)
+      .description(description)
+      .argument('<name>');
+  control('promote', 'pass the current step or manual gate; --full promotes the canary at once')
+    .option('--full', 'skip the remaining steps and analysis')
+    .action(async (name: string, opts: { full?: boolean }) => report(await client().command(name, 'promote', { full: opts.full === true })));
+  control('abort', 'send all traffic back to stable and stop the rollout')
+    .option('--reason <text>', 'why, recorded in the history')
+    .action(async (name: string, opts: { reason?: string }) => report(await client().command(name, 'abort', opts.reason ? { reason: opts.reason } : {})));
+  control('pause', 'hold the rollout at its current step (analysis keeps running)').action(async (name: string) => report(await client().command(name, 'pause')));
+  control('resume', 'continue a paused rollout').action(async (name: string) => report(await client().command(name, 'resume')));
+  control('retry', 'start a rolled-back or aborted rollout again from its first step').action(async (name: string) => report(await client().command(name, 'retry')));
+
+  program
+    .command('delete')
+    .description('forget a rollout and close its proxy listener (its history is kept)')
+    .argument('<name>')
+    .action(async (name: string) => {
+      const res = await client().remove(name);
+      if (mode() === 'json') return printJson(res);
+      print(`rollout "${name}" deleted`);
+    });
+
+  program
+    .command('history')
+    .description('every decision of a rollout with the numbers behind it, oldest first')
+    .argument('<name>')
+    .action(async (name: string) => {
+      const { events } = await client().events(name, 0, 100000);
+      if (mode() === 'json') return printJson({ events });
+      for (const e of events) print(`rev ${e.revision} ${new Date(e.time).toISOString().slice(0, 10)} ${eventLine(e)}`);
+    });
+
+  program
+    .command('run')
+    .description('for pipelines: apply, follow live, exit 0 when promoted, 2 when rolled back, 3 when aborted, 1 on error')
+    .requiredOption('-f, --file <file>', 'rollout YAML with one Rollout document')
+    .action(async (opts: { file: string }) => {
+      const c = client();
+      const results = await applyFile(c, opts.file);
+      if (results.length !== 1) throw new CliError(`${opts.file} holds ${results.length} rollouts; \`sluice run\` follows exactly one`);
+      const [r] = results as [ApplyResult];
+      if (mode() !== 'json') print(`rollout "${r.name}" ${r.outcome} (revision ${r.rollout.revision})${r.outcome === 'unchanged' ? ': this document was already applied; following its current state' : ''}`);
+      const ac = new AbortController();
+      const onSignal = () => ac.abort();
+      process.once('SIGINT', onSignal);
+      const final = await follow(c, r.name, { mode: mode(), signal: ac.signal });
+      process.off('SIGINT', onSignal);
+      if (ac.signal.aborted) throw new CliError(`stopped following; rollout "${r.name}" goes on on the server (\`sluice status ${r.name} --watch\`)`, 1);
+      process.exitCode = exitFor(final);
+      if (mode() !== 'json') print(`rollout "${r.name}" ${final.phase}: exit ${process.exitCode}`);
+    });
+
+  function report(view: RolloutView): void {
+    if (mode() === 'json') return printJson(view);
+    print(`rollout "${view.name}" is ${view.phase}: ${view.message}`);
+  }
+}
+
+export function exitFor(view: RolloutView): number {
+  return view.phase in RUN_EXIT ? RUN_EXIT[view.phase as keyof typeof RUN_EXIT] : RUN_EXIT.error;
+}
+
+/** Validates locally (errors with file:line:column), then sends the file to the server. */
+async function applyFile(client: ApiClient, file: string): Promise<ApplyResult[]> {
+  const source = file === '-' ? 'stdin' : file;
+  const text = readSource(file);
+  const { rollouts, errors } = parseRolloutDocuments(text, source);
+  if (errors.length) {
+    throw new CliError(`${source} is not valid:\n${errors.map((e) => '  ' + formatSpecError(e)).join('\n')}`, 1, 'SLUICE_INVALID_SPEC');
+  }
+  if (!rollouts.length) throw new CliError(`${source} holds no Rollout document`);
+  return (await client.applyYaml(text, source)).results;
+}

@@ -1,0 +1,54 @@
+import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../log/logger.js';
+import { startControlPlane, splitHostPort } from '../server/control-plane.js';
+import { formatSpecError, parseServerConfig } from '../spec/index.js';
+import { CliError } from './client.js';
+import { readSource } from './local-commands.js';
+
+export interface UpFlags {
+  api?: string;
+  dataDir?: string;
+  config?: string;
+  logLevel?: string;
+}
+
+/** `sluice up`: runs until SIGINT/SIGTERM, then shuts down cleanly. */
+export async function runUp(flags: UpFlags): Promise<void> {
+  const settings = resolveSettings(flags);
+  const logger = createLogger({ level: settings.logLevel });
+  let plane;
+  try {
+    plane = await startControlPlane({ api: settings.api, dataDir: settings.dataDir, logger });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new CliError(`the API address ${settings.api} is already in use; pick another with --api HOST:PORT`, 1, 'SLUICE_API_LISTEN', undefined, { cause: err });
+    throw new CliError(e.message, 1, typeof e.code === 'string' ? e.code : 'SLUICE_UP_FAILED', undefined, { cause: err });
+  }
+  process.stderr.write(`sluice: API on ${plane.url}, state in ${settings.dataDir}. Try: sluice apply -f examples/canary-steps.yaml\n`);
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      resolveStop();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await plane.close();
+}
+
+function resolveSettings(flags: UpFlags): { api: string; dataDir: string; logLevel: LogLevel } {
+  let fromFile: { api?: string; dataDir?: string; logLevel?: LogLevel } = {};
+  if (flags.config) {
+    const { config, errors } = parseServerConfig(readSource(flags.config), flags.config);
+    if (errors.length || !config) throw new CliError(`${flags.config} is not a valid ServerConfig:\n${errors.map((e) => '  ' + formatSpecError(e)).join('\n')}`, 1, 'SLUICE_INVALID_CONFIG');
+    fromFile = config.spec;
+  }
+  const api = flags.api ?? fromFile.api ?? '127.0.0.1:7070';
+  try {
+    splitHostPort(api);
+  } catch (err) {
+    throw new CliError(`--api: ${(err as Error).message}`);
+  }
+  const level = flags.logLevel ?? fromFile.logLevel ?? 'info';
+  if (!isLogLevel(level)) throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  return { api, dataDir: flags.dataDir ?? fromFile.dataDir ?? '.sluice', logLevel: level };
+}

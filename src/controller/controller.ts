@@ -1,0 +1,253 @@
+import { EventEmitter } from 'node:events';
+import { isDeepStrictEqual } from 'node:util';
+import { initialState, isTerminal, step } from '../engine/index.js';
+import type { Input, RolloutState, StepResult } from '../engine/types.js';
+import type { Logger } from '../log/logger.js';
+import type { Routes, TrafficRouter } from '../routers/router.js';
+import type { Rollout } from '../spec/types.js';
+import type { RolloutRecord, Store, StoredEvent } from '../store/store.js';
+import { ControllerError } from './errors.js';
+import { measureCheck, type WindowSource } from './checks.js';
+import { KeyedMutex } from './keyed-mutex.js';
+
+export interface ControllerOptions {
+  store: Store;
+  router: TrafficRouter;
+  /** Per-version measurements over a window (the builtin provider). */
+  windows: WindowSource;
+  logger: Logger;
+  now?: () => number;
+  /** How often rollouts are stepped; default 250 ms. */
+  tickMs?: number;
+}
+
+export type ApplyOutcome = 'created' | 'updated' | 'unchanged';
+
+export type UserCommand = Exclude<Input, { type: 'tick' } | { type: 'check' }>;
+
+/**
+ * Drives every rollout: feeds the engine ticks, checks and user commands,
+ * persists each new state with its events (intent), then applies the routes to
+ * the data plane (effect) and records that the data plane confirmed them.
+ *
+ * Emits `events` (StoredEvent[]) after each save, for streaming.
+ */
+export class Controller extends EventEmitter {
+  private readonly store: Store;
+  private readonly router: TrafficRouter;
+  private readonly windows: WindowSource;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly tickMs: number;
+  private readonly mutex = new KeyedMutex();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+
+  constructor(opts: ControllerOptions) {
+    super();
+    this.store = opts.store;
+    this.router = opts.router;
+    this.windows = opts.windows;
+    this.log = opts.logger;
+    this.now = opts.now ?? Date.now;
+    this.tickMs = opts.tickMs ?? 250;
+  }
+
+  /** Re-applies every persisted route (the repair after a crash), then starts ticking. */
+  async start(): Promise<void> {
+    for (const record of this.store.listRollouts()) {
+      await this.mutex.run(record.name, () => this.reconcile(record.name, true));
+    }
+    this.timer = setInterval(() => void this.tickAll(), this.tickMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.mutex.idle();
+  }
+
+  get(name: string): RolloutRecord | undefined {
+    return this.store.getRollout(name);
+  }
+
+  list(): RolloutRecord[] {
+    return this.store.listRollouts();
+  }
+
+  /**
+   * Starts a rollout of `rollout`, or a new revision of an existing one that has
+   * finished. Applying the same document again changes nothing; applying a
+   * different one while a rollout is in progress is refused (409), unchanged.
+   */
+  apply(rollout: Rollout, actor: string): Promise<{ outcome: ApplyOutcome; record: RolloutRecord }> {
+    const name = rollout.metadata.name;
+    return this.mutex.run(name, async () => {
+      this.assertListenFree(name, rollout.spec.service.listen);
+      const existing = this.store.getRollout(name);
+      if (existing && isDeepStrictEqual(existing.rollout, rollout)) return { outcome: 'unchanged' as const, record: existing };
+      if (existing && !isTerminal(existing.state.phase)) {
+        throw new ControllerError(
+          'SLUICE_ROLLOUT_IN_PROGRESS',
+          `rollout "${name}" is ${existing.state.phase} (${existing.state.message}); ` +
+            `wait for it to finish, or run \`sluice abort ${name}\`, before applying a different version`,
+        );
+      }
+      const now = this.now();
+      const start = initialState(name, (existing?.state.revision ?? 0) + 1, rollout.spec, now);
+      if (!existing || existing.state.routes.listen !== rollout.spec.service.listen) {
+        // A new listener may fail to bind; find out before anything is stored.
+        await this.applyRoutes(name, { ...start.state.routes, canaryWeight: 0 });
+      }
+      const saved = this.save({ ...this.base(existing, name), rollout }, start, existing?.version ?? 0, now);
+      const record = await this.follow(saved, start);
+      return { outcome: existing ? ('updated' as const) : ('created' as const), record };
+    });
+  }
+
+  /** promote, abort, pause, resume or retry; refused with SLUICE_INVALID_TRANSITION when the phase forbids it. */
+  command(name: string, input: UserCommand): Promise<RolloutRecord> {
+    return this.mutex.run(name, async () => {
+      const record = this.mustGet(name);
+      const result = step(record.state, input, this.now());
+      if (result.rejected) throw new ControllerError('SLUICE_INVALID_TRANSITION', result.rejected.message);
+      const saved = this.save(record, result, record.version, this.now());
+      return this.follow(saved, result);
+    });
+  }
+
+  /** Stops carrying the service and forgets the rollout; its events stay queryable. */
+  remove(name: string, actor: string): Promise<void> {
+    return this.mutex.run(name, async () => {
+      const record = this.mustGet(name);
+      await this.router.finalize(name);
+      const event = { type: 'aborted' as const, actor, message: `rollout "${name}" deleted by ${actor}; its listener ${record.state.routes.listen} is closed` };
+      const [stored] = this.store.deleteRollout(name, event, this.now()) ? this.store.listEvents(name).slice(-1) : [];
+      if (stored) this.emit('events', [stored]);
+    });
+  }
+
+  events(name: string, opts?: { afterSeq?: number; limit?: number }): StoredEvent[] {
+    this.mustGet(name);
+    return this.store.listEvents(name, opts);
+  }
+
+  private async tickAll(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      for (const record of this.store.listRollouts()) {
+        if (this.mutex.busy(record.name)) continue;
+        await this.mutex.run(record.name, () => this.tickOne(record.name));
+      }
+    } catch (err) {
+      this.log.error({ err }, 'controller tick failed');
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async tickOne(name: string): Promise<void> {
+    const record = this.store.getRollout(name);
+    if (!record) return;
+    if (!isDeepStrictEqual(record.confirmedRoutes, record.state.routes)) {
+      await this.reconcile(name, false);
+      return;
+    }
+    if (isTerminal(record.state.phase)) return;
+    const result = step(record.state, { type: 'tick' }, this.now());
+    if (result.actions.length === 0 && isDeepStrictEqual(result.state, record.state)) return;
+    await this.follow(this.save(record, result, record.version, this.now()), result);
+  }
+
+  /**
+   * Carries out a saved step's actions: routes to the data plane, checks measured
+   * and fed back into the engine (each result saved before its effects).
+   */
+  private async follow(record: RolloutRecord, result: StepResult): Promise<RolloutRecord> {
+    let current = record;
+    let pending = result;
+    for (;;) {
+      if (pending.actions.some((a) => a.type === 'setRoutes')) current = await this.confirm(current);
+      const check = pending.actions.find((a) => a.type === 'runCheck');
+      if (!check || check.type !== 'runCheck') return current;
+      const measured = measureCheck(this.windows, current, check.from, check.to);
+      pending = step(current.state, { type: 'check', result: measured }, this.now());
+      if (pending.rejected) return current;
+      current = this.save(current, pending, current.version, this.now());
+    }
+  }
+
+  /** Applies the persisted routes and records what the data plane confirmed. */
+  private async confirm(record: RolloutRecord): Promise<RolloutRecord> {
+    try {
+      const live = await this.applyRoutes(record.name, record.state.routes);
+      if (!isDeepStrictEqual(live, record.state.routes)) {
+        this.log.warn({ rollout: record.name, want: record.state.routes, live }, 'data plane did not confirm the routes; will retry');
+        return record;
+      }
+      return this.save({ ...record, confirmedRoutes: live }, { state: record.state, actions: [] }, record.version, this.now());
+    } catch (err) {
+      this.log.error({ rollout: record.name, err }, 'applying routes failed; will retry');
+      return record;
+    }
+  }
+
+  /** Startup and repair: re-apply the persisted intent, and say so in the history when it was needed. */
+  private async reconcile(name: string, startup: boolean): Promise<void> {
+    const record = this.store.getRollout(name);
+    if (!record) return;
+    const before = await this.router.getRoutes(name).catch(() => undefined);
+    const confirmed = await this.confirm(record);
+    if (!confirmed.confirmedRoutes || isDeepStrictEqual(before, record.state.routes)) return;
+    const why = startup ? 'after a restart' : 'after the data plane drifted or failed';
+    const event = {
+      type: 'routes-confirmed' as const,
+      message: `re-applied the persisted routes ${why}: ${describeRoutes(record.state.routes)}`,
+      data: { routes: record.state.routes },
+    };
+    this.save(confirmed, { state: confirmed.state, actions: [{ type: 'event', event }] }, confirmed.version, this.now());
+  }
+
+  private async applyRoutes(name: string, routes: Routes): Promise<Routes | undefined> {
+    try {
+      await this.router.setRoutes(name, routes);
+      return await this.router.getRoutes(name);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new ControllerError('SLUICE_ROUTER_FAILED', `the ${this.router.type} data plane refused the routes for "${name}": ${message}`, { cause: err });
+    }
+  }
+
+  private save(record: Pick<RolloutRecord, 'name' | 'rollout' | 'confirmedRoutes'>, result: StepResult, expectedVersion: number, now: number): RolloutRecord {
+    const events = result.actions.flatMap((a) => (a.type === 'event' ? [a.event] : []));
+    const state: RolloutState = result.state;
+    const saved = this.store.saveRollout({ name: record.name, rollout: record.rollout, state, confirmedRoutes: record.confirmedRoutes }, events, expectedVersion, now);
+    for (const e of saved.events) this.log.info({ rollout: e.rollout, revision: e.revision, event: e.type, actor: e.actor }, e.message);
+    if (saved.events.length) this.emit('events', saved.events);
+    return saved.record;
+  }
+
+  private base(existing: RolloutRecord | undefined, name: string): Pick<RolloutRecord, 'name' | 'confirmedRoutes'> {
+    return { name, confirmedRoutes: existing?.confirmedRoutes };
+  }
+
+  private mustGet(name: string): RolloutRecord {
+    const record = this.store.getRollout(name);
+    if (!record) throw new ControllerError('SLUICE_NOT_FOUND', `no rollout named "${name}"; \`sluice get rollouts\` lists them`);
+    return record;
+  }
+
+  private assertListenFree(name: string, listen: string): void {
+    const other = this.store.listRollouts().find((r) => r.name !== name && r.state.routes.listen === listen);
+    if (other) {
+      throw new ControllerError('SLUICE_LISTEN_IN_USE', `listen address ${listen} is already used by rollout "${other.name}"; pick another spec.service.listen`);
+    }
+  }
+}
+
+export function describeRoutes(r: Routes): string {
+  if (r.canary.length === 0 || r.canaryWeight === 0) return `all traffic on stable (${r.stable.join(', ')}) at ${r.listen}`;
+  return `${100 - r.canaryWeight}% stable / ${r.canaryWeight}% canary at ${r.listen}`;
+}

@@ -1,0 +1,91 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Controller } from '../controller/controller.js';
+import type { Logger } from '../log/logger.js';
+import { BuiltinProvider } from '../metrics/builtin.js';
+import { EmbeddedProxy } from '../proxy/proxy.js';
+import { EmbeddedRouter } from '../routers/embedded.js';
+import { createStore } from '../store/index.js';
+import type { Store } from '../store/store.js';
+import { buildApp } from './app.js';
+import { acquireDataDirLock } from './data-dir-lock.js';
+import { liveFromWindow } from './views.js';
+
+export interface ControlPlaneOptions {
+  /** host:port for the API; port 0 picks a free one. */
+  api: string;
+  dataDir: string;
+  logger: Logger;
+  /** Override the store (tests); default SQLite in dataDir/sluice.db. */
+  store?: Store;
+  tickMs?: number;
+  now?: () => number;
+}
+
+export interface ControlPlane {
+  /** The API's base URL, e.g. http://127.0.0.1:7070 */
+  url: string;
+  controller: Controller;
+  proxy: EmbeddedProxy;
+  close(): Promise<void>;
+}
+
+/** How far back the live view (status, dashboard) looks. */
+const LIVE_WINDOW_MS = 10_000;
+
+/** Starts everything `sluice up` runs: store, embedded proxy, controller, API. */
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  const { host, port } = splitHostPort(opts.api);
+  const dataDir = resolve(opts.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const lock = acquireDataDirLock(dataDir);
+  const cleanups: Array<() => Promise<void> | void> = [() => lock.release()];
+  const closeAll = async () => {
+    for (const fn of cleanups.reverse()) await fn();
+  };
+  try {
+    const store = opts.store ?? createStore({ type: 'sqlite', path: join(dataDir, 'sluice.db') });
+    cleanups.push(() => store.close());
+    const proxy = new EmbeddedProxy({ logger: opts.logger.child({ component: 'proxy' }), now: opts.now });
+    cleanups.push(() => proxy.close());
+    const provider = new BuiltinProvider(proxy, { now: opts.now });
+    const controller = new Controller({
+      store,
+      router: new EmbeddedRouter(proxy),
+      windows: provider,
+      logger: opts.logger.child({ component: 'controller' }),
+      now: opts.now,
+      tickMs: opts.tickMs,
+    });
+    await controller.start();
+    cleanups.push(() => controller.stop());
+    const sampler = setInterval(() => provider.sample(store.listRollouts().map((r) => r.name)), 1000);
+    sampler.unref();
+    cleanups.push(() => clearInterval(sampler));
+
+    const now = opts.now ?? Date.now;
+    const live = (service: string) => {
+      const t = now();
+      const w = provider.window(service, t - LIVE_WINDOW_MS, t);
+      return w ? liveFromWindow(w) : undefined;
+    };
+    const app = buildApp({ controller, metricsText: () => proxy.metricsText(), live, logger: opts.logger.child({ component: 'api' }) });
+    await app.listen({ host, port });
+    cleanups.push(() => app.close());
+    const address = app.server.address();
+    const boundPort = typeof address === 'object' && address ? address.port : port;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+    opts.logger.info({ api: url, dataDir }, 'sluice control plane is up');
+    return { url, controller, proxy, close: closeAll };
+  } catch (err) {
+    await closeAll().catch(() => undefined);
+    throw err;
+  }
+}
+
+export function splitHostPort(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new Error(`"${value}" is not HOST:PORT (for example 127.0.0.1:7070)`);
+  return { host: (m[1] ?? m[2])!, port };
+}

@@ -1,0 +1,70 @@
+import type { VersionWindow } from '../analysis/types.js';
+import { progress } from '../engine/index.js';
+import type { RolloutRecord } from '../store/store.js';
+
+/** Recent per-version traffic for a service (rates over the last few seconds). */
+export interface LiveStats {
+  (service: string): LiveView | undefined;
+}
+
+export interface VersionLive {
+  /** Requests per second. */
+  rps: number;
+  /** Percent of requests that errored (5xx or proxy error). */
+  errorRate: number;
+  p99?: number;
+  requests: number;
+}
+
+export interface LiveView {
+  windowSeconds: number;
+  stable: VersionLive;
+  canary: VersionLive;
+}
+
+/** Rates over a measured window; shared by the API view and the CLI. */
+export function liveFromWindow(w: { from: number; to: number; canary: VersionWindow; stable: VersionWindow }): LiveView {
+  const seconds = Math.max((w.to - w.from) / 1000, 0.001);
+  const one = (v: VersionWindow): VersionLive => ({
+    rps: round(v.requests / seconds, 1),
+    errorRate: v.requests ? round((100 * v.errors) / v.requests, 2) : 0,
+    p99: v.p99 === undefined ? undefined : round(v.p99, 1),
+    requests: v.requests,
+  });
+  return { windowSeconds: round(seconds, 1), stable: one(w.stable), canary: one(w.canary) };
+}
+
+/** What the API returns for one rollout: the record flattened for readers, with live traffic. */
+export function rolloutView(record: RolloutRecord, live?: LiveView) {
+  const s = record.state;
+  const p = progress(s);
+  return {
+    name: record.name,
+    revision: s.revision,
+    phase: s.phase,
+    pauseReason: s.pauseReason,
+    message: s.message,
+    step: { index: s.stepIndex, total: s.spec.steps.length, current: s.spec.steps[s.stepIndex], percent: p.percent },
+    canaryWeight: s.canaryWeight,
+    routes: s.routes,
+    routesConfirmed: JSON.stringify(record.confirmedRoutes) === JSON.stringify(s.routes),
+    analysis: s.analysis,
+    lastCheck: s.lastCheck,
+    live,
+    startedAt: iso(s.startedAt),
+    finishedAt: s.finishedAt === undefined ? undefined : iso(s.finishedAt),
+    updatedAt: iso(record.updatedAt),
+    rollout: record.rollout,
+  };
+}
+
+export type RolloutView = ReturnType<typeof rolloutView>;
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
