@@ -1,0 +1,89 @@
+import type { CheckResult } from '../analysis/types.js';
+import type { RolloutState } from './types.js';
+
+// The human sentences the engine puts in `state.message` and in events.
+
+/** "500ms", "30s", "1.5s", "2m", "1h30m". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  return `${h > 0 ? `${h}h` : ''}${m > 0 ? `${m}m` : ''}${s > 0 ? `${s}s` : ''}`;
+}
+
+/** "step 3/6" (1-based; capped at the last step once all are done). */
+export function stepLabel(state: RolloutState): string {
+  const n = state.spec.steps.length;
+  return `step ${Math.min(state.stepIndex + 1, n)}/${n}`;
+}
+
+function weight(state: RolloutState): string {
+  return `${state.canaryWeight}% canary`;
+}
+
+/** What a progressing rollout is waiting for in its current step. */
+export function waitingMessage(state: RolloutState, now: number): string {
+  const step = state.spec.steps[state.stepIndex];
+  const label = stepLabel(state);
+  if (step === undefined) {
+    return `all ${state.spec.steps.length} steps done at ${weight(state)}: promoting after the next passing check`;
+  }
+  if ('pause' in step && step.pause.duration !== undefined) {
+    const duration = formatDuration(step.pause.duration);
+    if (now - state.stepStartedAt < step.pause.duration) return `${label}: waiting ${duration} at ${weight(state)}`;
+    return `${label}: waited ${duration} at ${weight(state)}; moving on after the next passing check`;
+  }
+  if ('analysis' in step) {
+    const needed = step.analysis.checks;
+    const passes = state.analysis.passesThisStep;
+    if (passes === 0) {
+      return `${label}: waiting for ${needed} passing check${needed === 1 ? '' : 's'} in a row at ${weight(state)}`;
+    }
+    return `${label}: ${passes} of ${needed} checks passed in a row at ${weight(state)}`;
+  }
+  if ('pause' in step) return pausedMessage(state);
+  return `${label}: canary weight ${state.canaryWeight}%`;
+}
+
+/** Why a paused rollout is paused and what to do about it. */
+export function pausedMessage(state: RolloutState, actor?: string): string {
+  const label = stepLabel(state);
+  switch (state.pauseReason) {
+    case 'user':
+      return `${label}: paused by ${actor ?? 'a user'} at ${weight(state)}; resume to continue, abort to roll back`;
+    case 'inconclusive': {
+      const n = state.analysis.inconclusiveInARow;
+      const why = state.lastCheck === undefined ? '' : ` (${reasonsOf(state.lastCheck)})`;
+      return `${label}: paused at ${weight(state)} after ${n} inconclusive checks in a row${why}; promote to continue, abort to roll back`;
+    }
+    default:
+      return `${label}: paused at ${weight(state)} at a manual gate; promote to continue, abort to roll back`;
+  }
+}
+
+/** The reasons of the metrics that decided a check's verdict. */
+export function reasonsOf(result: CheckResult): string {
+  const deciding = result.metrics.filter((m) => m.verdict === result.verdict).map((m) => m.reason);
+  return deciding.length > 0 ? deciding.join('; ') : result.summary;
+}
+
+/** A note on a failed or inconclusive check that the rollout tolerated. */
+export function toleratedNote(state: RolloutState, result: CheckResult): string {
+  const analysis = state.spec.analysis;
+  if (result.verdict === 'fail') {
+    const limit = analysis?.failureLimit ?? 0;
+    return `check failed (${state.analysis.failures} of ${limit} failures tolerated): ${reasonsOf(result)}`;
+  }
+  const limit = analysis?.inconclusiveLimit ?? 0;
+  return `check inconclusive (${state.analysis.inconclusiveInARow} in a row, ${limit} tolerated): ${reasonsOf(result)}`;
+}
+
+/** The rollback sentence, quoting the failing metrics. */
+export function rollbackMessage(state: RolloutState, result: CheckResult): string {
+  if (result.verdict === 'fail') return `rolled back: ${reasonsOf(result)}`;
+  const limit = state.spec.analysis?.inconclusiveLimit ?? 0;
+  const n = state.analysis.inconclusiveInARow;
+  return `rolled back: ${n} inconclusive checks in a row (${limit} tolerated): ${reasonsOf(result)}`;
+}

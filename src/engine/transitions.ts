@@ -1,0 +1,133 @@
+import type { Input, Phase } from './types.js';
+import type { Draft } from './draft.js';
+import { changeRoutes, emit, splitRoutes } from './draft.js';
+import type { Rejection } from './checks.js';
+import { takeCheck } from './checks.js';
+import { formatDuration, stepLabel } from './describe.js';
+import { advance, endOnStable, enterStep, pause, promote, settle } from './steps.js';
+
+export type InputType = Input['type'];
+
+/** Handles one input in one phase by changing the draft; may refuse it with a rejection. */
+export type Handler<T extends InputType> = (draft: Draft, input: Extract<Input, { type: T }>) => Rejection | void;
+
+/** Per phase, the inputs it accepts. An absent entry is a rejected transition. */
+export type TransitionTable = { readonly [P in Phase]: { readonly [T in InputType]?: Handler<T> } };
+
+const tick: Handler<'tick'> = (draft) => settle(draft);
+
+/** While paused nothing moves on its own; checks still run (started after every input). */
+const idle: Handler<'tick'> = () => undefined;
+
+const check: Handler<'check'> = (draft, input) => takeCheck(draft, input.result);
+
+/** `full`: promote now. Otherwise leave a pause, or skip the current step; past the last step that is a promotion. */
+const promoteInput: Handler<'promote'> = (draft, input) => {
+  const { state } = draft;
+  if (input.full || state.stepIndex >= state.spec.steps.length) {
+    promote(draft, input.actor);
+    return;
+  }
+  const skipped = stepLabel(state);
+  if (state.phase === 'paused') {
+    leavePause(draft, input.actor, `${input.actor} promoted past ${skipped}`);
+  } else {
+    emit(draft, {
+      type: 'step-advanced',
+      message: `${input.actor} skipped ${skipped}`,
+      actor: input.actor,
+      data: { skipped: state.stepIndex },
+    });
+  }
+  advance(draft);
+};
+
+const abort: Handler<'abort'> = (draft, input) => {
+  const why = input.reason === undefined || input.reason === '' ? '' : `: ${input.reason}`;
+  endOnStable(draft, 'aborted', `aborted by ${input.actor}${why}; all traffic is back on stable`, {
+    actor: input.actor,
+    data: { reason: input.reason ?? null },
+  });
+};
+
+const pauseInput: Handler<'pause'> = (draft, input) => pause(draft, 'user', input.actor);
+
+/** Resume where it stopped; a manual gate is passed, an inconclusive streak forgiven. */
+const resume: Handler<'resume'> = (draft, input) => {
+  const gate = draft.state.pauseReason === 'gate';
+  leavePause(draft, input.actor, `resumed by ${input.actor} at ${stepLabel(draft.state)}`);
+  if (gate) advance(draft);
+  else settle(draft);
+};
+
+function leavePause(draft: Draft, actor: string, message: string): void {
+  const { state } = draft;
+  const reason = state.pauseReason;
+  if (reason === 'inconclusive') state.analysis.inconclusiveInARow = 0;
+  state.phase = 'progressing';
+  delete state.pauseReason;
+  state.message = message;
+  emit(draft, { type: 'resumed', message, actor, data: { reason: reason ?? null, step: state.stepIndex } });
+}
+
+/** A fresh start of the same revision, as `initialState` does. */
+const retry: Handler<'retry'> = (draft, input) => {
+  start(draft, input.actor);
+};
+
+/**
+ * Put a fresh state in the draft and enter step 0: the `started` (or, with an
+ * actor, `retried`) event, the initial routes with no canary traffic, then the steps.
+ */
+export function start(draft: Draft, retriedBy?: string): void {
+  const { now } = draft;
+  const { name, revision, spec } = draft.state;
+  const interval = spec.analysis?.interval ?? 0;
+  draft.state = {
+    name,
+    revision,
+    spec,
+    phase: 'progressing',
+    stepIndex: 0,
+    stepStartedAt: now,
+    canaryWeight: 0,
+    routes: splitRoutes(spec, 0),
+    analysis: {
+      failures: 0,
+      inconclusiveInARow: 0,
+      passesThisStep: 0,
+      checks: 0,
+      windowStart: now,
+      nextCheckAt: now + interval,
+      pending: false,
+    },
+    startedAt: now,
+    message: '',
+  };
+  const plan = `${spec.steps.length} steps, ${spec.analysis ? `analysis every ${formatDuration(interval)}` : 'no analysis'}`;
+  const message =
+    retriedBy === undefined
+      ? `started revision ${revision} of ${name}: ${plan}`
+      : `${retriedBy} retried revision ${revision} of ${name} from step 1: ${plan}`;
+  draft.state.message = message;
+  emit(draft, {
+    type: retriedBy === undefined ? 'started' : 'retried',
+    message,
+    ...(retriedBy === undefined ? {} : { actor: retriedBy }),
+    data: { revision, steps: spec.steps.length },
+  });
+  changeRoutes(draft, splitRoutes(spec, 0));
+  enterStep(draft);
+}
+
+/**
+ * The rollout state machine, the one place that says which input each phase
+ * accepts. Terminal phases accept only `retry` (and `promoted` not even that).
+ */
+export const transitions: TransitionTable = {
+  progressing: { tick, check, promote: promoteInput, abort, pause: pauseInput },
+  paused: { tick: idle, check, promote: promoteInput, abort, resume },
+  promoted: {},
+  'rolled-back': { retry },
+  aborted: { retry },
+};
