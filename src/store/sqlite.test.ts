@@ -144,29 +144,22 @@ describe('SqliteStore durability', () => {
   async function saveThenKill(file: string, saves: number): Promise<number> {
     const child = spawn(process.execPath, [writer, file, 'crashy'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    let buffered = '';
+    let stdout = '';
     let first: number | undefined;
-    let last = 0;
+    let killed = false;
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString();
-        const lines = buffered.split('\n');
-        buffered = lines.pop()!;
-        for (const line of lines) {
-          last = Number(line);
-          first ??= last;
-          if (last - first + 1 >= saves) {
-            child.kill('SIGKILL');
-            resolve();
-          }
-        }
-      });
-      child.on('exit', (code) => reject(new Error(`crash writer exited by itself (code ${code}): ${stderr}`)));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const lines = stdout.trimEnd().split('\n');
+      first ??= Number(lines[0]);
+      if (!killed && Number(lines[lines.length - 1]) - first + 1 >= saves) killed = child.kill('SIGKILL');
     });
-    expect(await exited).toBe('SIGKILL');
-    return last;
+    // 'close' comes after stdout is drained, so every version the child printed is counted.
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, sig) => resolve(sig)));
+    if (!killed) throw new Error(`crash writer exited by itself (signal ${signal}): ${stderr}`);
+    expect(signal).toBe('SIGKILL');
+    const lines = stdout.trimEnd().split('\n');
+    return Number(lines[lines.length - 1]);
   }
 
   it('after SIGKILL, version N has exactly the events of saves 1..N and every reported save', async () => {
