@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/**
+ * Headers that describe one connection, not the message (RFC 9110 §7.6.1),
+ * plus the ones the proxy rewrites itself. `name` must be lower case.
+ */
+function isHopByHop(name: string): boolean {
+  switch (name) {
+    case 'connection':
+    case 'keep-alive':
+    case 'te':
+    case 'trailer':
+    case 'transfer-encoding':
+    case 'upgrade':
+      return true;
+    default:
+      return name.startsWith('proxy-');
+  }
+}
+
+/** Extra header names a message lists in its Connection header ("Connection: close, x-foo"). */
+function connectionListed(value: string | undefined): Set<string> | undefined {
+  if (!value) return undefined;
+  const names = new Set<string>();
+  for (const token of value.split(',')) {
+    const t = token.trim().toLowerCase();
+    if (t && t !== 'close' && t !== 'keep-alive') names.add(t);
+  }
+  return names.size > 0 ? names : undefined;
+}
+
+/** The request id a forwarded request carries: the client's, or a new one. */
+export interface ForwardedRequest {
+  headers: string[];
+  requestId: string;
+}
+
+/**
+ * Upstream request headers from the client's raw headers (flat [name, value, …]):
+ * hop-by-hop headers dropped, Host left for the upstream's own authority,
+ * X-Forwarded-For/-Proto/-Host set, x-request-id passed through or created.
+ */
+export function forwardRequestHeaders(raw: readonly string[], clientIp: string | undefined): ForwardedRequest {
+  const out: string[] = [];
+  let listed: Set<string> | undefined;
+  let forwardedFor: string | undefined;
+  let host = '';
+  let requestId = '';
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    const value = raw[i + 1];
+    switch (name) {
+      case 'host':
+        host = value;
+        continue;
+      case 'x-forwarded-for':
+        forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+        continue;
+      case 'x-forwarded-proto':
+      case 'x-forwarded-host':
+      case 'expect': // the client's 100-continue is answered by the proxy's own server
+        continue;
+      case 'connection':
+        listed = connectionListed(value);
+        continue;
+      case 'x-request-id':
+        if (requestId) continue;
+        requestId = value;
+        break;
+      default:
+        if (isHopByHop(name)) continue;
+    }
+    out.push(raw[i], value);
+  }
+  if (listed) dropListed(out, listed);
+  if (!requestId) {
+    requestId = randomUUID();
+    out.push('x-request-id', requestId);
+  }
+  const ip = clientIp ?? '';
+  out.push(
+    'x-forwarded-for',
+    forwardedFor === undefined ? ip : `${forwardedFor}, ${ip}`,
+    'x-forwarded-proto',
+    'http',
+    'x-forwarded-host',
+    host,
+  );
+  return { headers: out, requestId };
+}
+
+function dropListed(flat: string[], listed: Set<string>): void {
+  let w = 0;
+  for (let r = 0; r < flat.length; r += 2) {
+    if (listed.has(flat[r].toLowerCase())) continue;
+    flat[w++] = flat[r];
+    flat[w++] = flat[r + 1];
+  }
+  flat.length = w;
+}
+
+/**
+ * Client response headers (flat, for `writeHead`) from the upstream's parsed
+ * headers: hop-by-hop headers dropped, `x-sluice-version` added, and the
+ * request id echoed when the upstream did not.
+ */
+export function forwardResponseHeaders(
+  headers: IncomingHttpHeaders,
+  version: string,
+  requestId: string,
+): string[] {
+  const out: string[] = [];
+  const listed = connectionListed(headers.connection as string | undefined);
+  let sawRequestId = false;
+  for (const name in headers) {
+    if (isHopByHop(name) || (listed !== undefined && listed.has(name))) continue;
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (name === 'x-request-id') sawRequestId = true;
+    if (typeof value === 'string') out.push(name, value);
+    else for (const v of value) out.push(name, v);
+  }
+  out.push('x-sluice-version', version);
+  if (!sawRequestId) out.push('x-request-id', requestId);
+  return out;
+}

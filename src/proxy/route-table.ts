@@ -1,0 +1,68 @@
+import type { Routes } from '../routers/router.js';
+import type { Role } from './counters.js';
+import type { Upstream, UpstreamPools } from './upstreams.js';
+import { sameList } from '../routers/validate.js';
+
+/** The instances of one version, served round-robin. */
+export interface Ring {
+  readonly urls: readonly string[];
+  readonly upstreams: readonly Upstream[];
+  /** Index of the next instance; mutated by the hot path. */
+  cursor: number;
+}
+
+/**
+ * What one service's listener routes by. Immutable apart from ring cursors and
+ * swapped whole, so a request sees either the old split or the new one.
+ */
+export interface RouteTable {
+  /** The routes as applied (a private copy). */
+  readonly routes: Routes;
+  readonly stable: Ring;
+  readonly canary: Ring;
+}
+
+/**
+ * Picks the version for one request: canary with probability weight/100,
+ * never at 0, always at 100, and never when canary has no instances.
+ * Kept alone so sticky (hash-based) assignment can replace it.
+ */
+export function chooseRole(table: RouteTable, random: () => number): Role {
+  const w = table.routes.canaryWeight;
+  if (w <= 0 || table.canary.upstreams.length === 0) return 'stable';
+  if (w >= 100) return 'canary';
+  return random() * 100 < w ? 'canary' : 'stable';
+}
+
+/** The next instance of a version, round-robin. */
+export function nextUpstream(ring: Ring): Upstream {
+  const i = ring.cursor;
+  ring.cursor = i + 1 === ring.upstreams.length ? 0 : i + 1;
+  return ring.upstreams[i];
+}
+
+function buildRing(urls: readonly string[], previous: Ring | undefined, pools: UpstreamPools): Ring {
+  if (previous && sameList(previous.urls, urls)) return previous;
+  return { urls: [...urls], upstreams: urls.map((u) => pools.acquire(u)), cursor: 0 };
+}
+
+/**
+ * A table for `routes` (already validated and copied), reusing the previous
+ * table's rings where the instance lists are unchanged: a weight change then
+ * allocates one small object and touches no pool.
+ */
+export function buildTable(routes: Routes, previous: RouteTable | undefined, pools: UpstreamPools): RouteTable {
+  return {
+    routes,
+    stable: buildRing(routes.stable, previous?.stable, pools),
+    canary: buildRing(routes.canary, previous?.canary, pools),
+  };
+}
+
+/** Releases the pools of `old`'s rings that `next` no longer uses (all of them when `next` is undefined). */
+export function releaseTable(old: RouteTable, next: RouteTable | undefined, pools: UpstreamPools): void {
+  for (const ring of [old.stable, old.canary]) {
+    if (next && (ring === next.stable || ring === next.canary)) continue;
+    for (const u of ring.upstreams) pools.release(u);
+  }
+}

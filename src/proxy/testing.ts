@@ -1,0 +1,109 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A real HTTP upstream for tests and benchmarks, answering as one named version. */
+export interface TestUpstream {
+  /** Base URL, e.g. http://127.0.0.1:40123. */
+  url: string;
+  /** Requests received so far (including ones the client later aborted). */
+  readonly received: number;
+  /** Requests whose connection closed before this upstream finished answering. */
+  readonly aborted: number;
+  close(): Promise<void>;
+}
+
+const CHUNK = Buffer.alloc(64 * 1024, 0x61);
+
+function streamBytes(res: ServerResponse, total: number): void {
+  let left = total;
+  const pump = (): void => {
+    while (left > 0) {
+      const n = Math.min(left, CHUNK.length);
+      left -= n;
+      if (!res.write(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n))) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    res.end();
+  };
+  pump();
+}
+
+/**
+ * Routes: `/headers` echoes the request line and headers as JSON; `/status/NNN`
+ * answers NNN; `/echo` streams the request body back; `/count` answers the
+ * request body's length; `/bytes?n=N` streams N bytes; `/hang` never answers;
+ * anything else answers the version name.
+ */
+function handle(version: string, req: IncomingMessage, res: ServerResponse, onAbort: () => void): void {
+  res.on('close', () => {
+    if (!res.writableFinished) onAbort();
+  });
+  const url = new URL(req.url ?? '/', 'http://upstream');
+  res.setHeader('x-upstream', version);
+  if (url.pathname === '/headers') {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, rawHeaders: req.rawHeaders }));
+  } else if (url.pathname.startsWith('/status/')) {
+    res.statusCode = Number(url.pathname.slice(8));
+    res.end(version);
+  } else if (url.pathname === '/echo') {
+    res.setHeader('content-type', req.headers['content-type'] ?? 'application/octet-stream');
+    req.pipe(res);
+  } else if (url.pathname === '/count') {
+    let n = 0;
+    req.on('data', (c: Buffer) => (n += c.length));
+    req.on('end', () => res.end(String(n)));
+  } else if (url.pathname === '/bytes') {
+    const n = Number(url.searchParams.get('n') ?? '0');
+    res.setHeader('content-length', String(n));
+    streamBytes(res, n);
+  } else if (url.pathname === '/hang') {
+    req.resume();
+  } else {
+    req.resume();
+    res.setHeader('content-type', 'text/plain');
+    res.end(version);
+  }
+}
+
+/** Starts an upstream on 127.0.0.1 (port 0 by default) answering as `version`. */
+export async function startTestUpstream(version: string, port = 0): Promise<TestUpstream> {
+  let received = 0;
+  let aborted = 0;
+  const server: Server = createServer((req, res) => {
+    received++;
+    handle(version, req, res, () => aborted++);
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${bound}`,
+    get received() {
+      return received;
+    },
+    get aborted() {
+      return aborted;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A base URL nothing listens on (bound once, then released). */
+export async function deadUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
