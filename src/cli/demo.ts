@@ -47,9 +47,10 @@ export async function runDemo(opts: { keep: boolean }): Promise<number> {
     const seq = (await client.events('shop', 0, 100000)).events.at(-1)?.seq ?? 0;
     await client.applyYaml(rolloutYaml(listen, v1.url, v3.url), 'demo-v3.yaml');
     const b = await follow(client, 'shop', { mode, intervalMs: 500, afterSeq: seq });
-    const before = v3.served.total;
+    const [v1Before, v3Before] = [v1.served.total, v3.served.total];
     await new Promise((r) => setTimeout(r, 1500));
-    say(`→ ${b.phase}. v3 is the new stable: it answered ${v3.served.total - before} of the last 1.5 s of requests; v1 is out of rotation.`);
+    const [v1Now, v3Now] = [v1.served.total - v1Before, v3.served.total - v3Before];
+    say(b.phase === 'promoted' ? `→ promoted. v3 is the new stable: in the next 1.5 s v3 answered ${v3Now} requests and v1 ${v1Now}.` : `→ ${b.phase}: ${b.message}`);
 
     await load.stop();
     load = undefined;

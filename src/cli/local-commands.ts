@@ -53,18 +53,18 @@ export function registerLocalCommands(program: Command): void {
     .command('sample-service')
     .description('run the small HTTP service the demo uses, with an optional fault (for trying rollouts by hand)')
     .option('--port <port>', 'port on 127.0.0.1 (0: any free one)', '0')
-    .option('--version <label>', 'version label returned in responses', 'v1')
+    .option('--label <version>', 'version label returned in responses', 'v1')
     .option('--error-rate <share>', 'share of requests answered 503, 0–1', '0')
     .option('--delay <ms>', 'added latency in ms', '0')
-    .action(async (opts: { port: string; version: string; errorRate: string; delay: string }) => {
+    .action(async (opts: { port: string; label: string; errorRate: string; delay: string }) => {
       const port = Number(opts.port);
       const errorRate = Number(opts.errorRate);
       const delayMs = Number(opts.delay);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be an integer from 0 to 65535, got "${opts.port}"`);
       if (!(errorRate >= 0 && errorRate <= 1)) throw new CliError(`--error-rate must be a share from 0 to 1 (0.05 = 5%), got "${opts.errorRate}"`);
       if (!(delayMs >= 0)) throw new CliError(`--delay must be a number of milliseconds ≥ 0, got "${opts.delay}"`);
-      const svc = await startSampleService({ version: opts.version, errorRate, delayMs, jitterMs: delayMs / 4, port });
-      process.stderr.write(`sample service ${opts.version} on ${svc.url} (errors ${errorRate * 100}%, +${delayMs} ms); Ctrl-C stops it\n`);
+      const svc = await startSampleService({ version: opts.label, errorRate, delayMs, jitterMs: delayMs / 4, port });
+      process.stderr.write(`sample service ${opts.label} on ${svc.url} (errors ${errorRate * 100}%, +${delayMs} ms); Ctrl-C stops it\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

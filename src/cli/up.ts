@@ -40,7 +40,7 @@ function resolveSettings(flags: UpFlags): { api: string; dataDir: string; logLev
   if (flags.config) {
     const { config, errors } = parseServerConfig(readSource(flags.config), flags.config);
     if (errors.length || !config) throw new CliError(`${flags.config} is not a valid ServerConfig:\n${errors.map((e) => '  ' + formatSpecError(e)).join('\n')}`, 1, 'SLUICE_INVALID_CONFIG');
-    fromFile = config.spec;
+    fromFile = config;
   }
   const api = flags.api ?? fromFile.api ?? '127.0.0.1:7070';
   try {

@@ -5,6 +5,8 @@ import type { RolloutRecord } from '../store/store.js';
 /** Per-version figures for one service over [from, to]; undefined when the service is not measured at all. */
 export interface WindowSource {
   window(service: string, from: number, to: number): { from: number; to: number; canary: VersionWindow; stable: VersionWindow } | undefined;
+  /** Note that the service's routes just changed, so a window can start exactly here. */
+  mark?(service: string): void;
 }
 
 const EMPTY: VersionWindow = { requests: 0, errors: 0 };

@@ -187,6 +187,7 @@ export class Controller extends EventEmitter {
         this.log.warn({ rollout: record.name, want: record.state.routes, live }, 'data plane did not confirm the routes; will retry');
         return record;
       }
+      this.windows.mark?.(record.name);
       return this.save({ ...record, confirmedRoutes: live }, { state: record.state, actions: [] }, record.version, this.now());
     } catch (err) {
       this.log.error({ rollout: record.name, err }, 'applying routes failed; will retry');

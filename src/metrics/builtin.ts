@@ -59,13 +59,18 @@ export class BuiltinProvider implements MetricProvider {
     }
   }
 
+  /** Takes a sample of one service now: called when its routes change, so windows can start exactly there. */
+  mark(service: string): void {
+    this.sample([service]);
+  }
+
   /** Per-version figures over [from, to]; undefined if the proxy does not carry the service. */
   window(service: string, from: number, to: number): MeasuredWindow | undefined {
     const latest = this.source.snapshot(service);
     if (!latest) return undefined;
     const list = this.samples.get(service) ?? [];
     const end = to >= latest.at - 1 ? latest : (findAtOrBefore(list, to) ?? latest);
-    const start = findAtOrBefore(list, from) ?? list[0];
+    const start = closestTo(list, from);
     // No sample early enough: counters began at zero when the proxy started.
     const base = start && start.at <= end.at ? start : undefined;
     return {
@@ -109,6 +114,17 @@ function metricValue(metric: string, v: VersionWindow): number | undefined | 'un
 function findAtOrBefore(list: ServiceSnapshot[], t: number): ServiceSnapshot | undefined {
   for (let i = list.length - 1; i >= 0; i--) if (list[i]!.at <= t) return list[i];
   return undefined;
+}
+
+/**
+ * The sample nearest to `t`. Samples are taken every second and at every
+ * weight change (`mark`), so a window that starts at a weight change begins at
+ * that change's sample instead of a second earlier, with the old weight's traffic.
+ */
+function closestTo(list: ServiceSnapshot[], t: number): ServiceSnapshot | undefined {
+  let best: ServiceSnapshot | undefined;
+  for (const s of list) if (!best || Math.abs(s.at - t) < Math.abs(best.at - t)) best = s;
+  return best;
 }
 
 function earliest(list: ServiceSnapshot[], end: ServiceSnapshot): number {

@@ -66,7 +66,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const now = opts.now ?? Date.now;
     const live = (service: string) => {
       const t = now();
-      const w = provider.window(service, t - LIVE_WINDOW_MS, t);
+      // Not before the current revision started: its predecessor's traffic is another story.
+      const startedAt = store.getRollout(service)?.state.startedAt ?? 0;
+      const w = provider.window(service, Math.max(t - LIVE_WINDOW_MS, startedAt), t);
       return w ? liveFromWindow(w) : undefined;
     };
     const app = buildApp({ controller, metricsText: () => proxy.metricsText(), live, logger: opts.logger.child({ component: 'api' }) });

@@ -24,7 +24,8 @@ export interface LiveView {
 
 /** Rates over a measured window; shared by the API view and the CLI. */
 export function liveFromWindow(w: { from: number; to: number; canary: VersionWindow; stable: VersionWindow }): LiveView {
-  const seconds = Math.max((w.to - w.from) / 1000, 0.001);
+  // Under a second of data (just after a start) would give wild rates.
+  const seconds = Math.max((w.to - w.from) / 1000, 1);
   const one = (v: VersionWindow): VersionLive => ({
     rps: round(v.requests / seconds, 1),
     errorRate: v.requests ? round((100 * v.errors) / v.requests, 2) : 0,
