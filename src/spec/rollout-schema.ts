@@ -1,0 +1,243 @@
+import { hostPort, httpOrigin, httpOriginOf } from './address-fields.js';
+import { isMapping, list, object, oneKeyOf, optional, record, required, withDefault, type Infer, type ObjectOut, type Report } from './schema.js';
+import { duration, integer, number, oneOf, string } from './schema-scalars.js';
+import { API_VERSION } from './types.js';
+
+/**
+ * The Rollout document as users write it. The validator, the defaults and the
+ * published JSON Schema all come from this one definition; rollout-normalise.ts
+ * turns the validated input into the `Rollout` that the rest of Sluice uses.
+ */
+
+const LABEL_PART = '[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?';
+
+const metadata = object(
+  {
+    name: required(string({
+      description: "the rollout's name, unique per server: lowercase letters, digits and '-', 1–63 characters",
+      expected: 'a DNS label of lowercase letters, digits and "-", starting and ending with a letter or digit, such as "checkout"',
+      pattern: /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$/,
+      maxLength: 63,
+    })),
+    labels: optional(record(
+      string({ description: 'label key', expected: 'a label key such as "team" or "example.com/tier"', pattern: new RegExp(`^(?:[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?/)?${LABEL_PART}$`), maxLength: 316 }),
+      string({ description: 'label value', expected: 'a label value of letters, digits, "-", "_" and "."', pattern: new RegExp(`^(?:${LABEL_PART})?$`), maxLength: 63, allowEmpty: true }),
+      'free-form labels for selecting and grouping rollouts',
+    )),
+  },
+  { description: 'identifies the rollout' },
+);
+
+const version = (which: string, example: string) => object(
+  {
+    upstreams: required(list(httpOrigin(`base URL of one ${which} instance`, example), {
+      description: `the ${which} instances (http://host:port), balanced round-robin`,
+      minItems: 1,
+      unique: { key: httpOriginOf, what: 'upstream' },
+    })),
+  },
+  { description: `the ${which} version` },
+);
+
+const service = object(
+  {
+    listen: required(hostPort('host:port the embedded proxy listens on for this service', '127.0.0.1:8080')),
+    stable: required(version('stable', 'http://127.0.0.1:9001')),
+    canary: required(version('canary', 'http://127.0.0.1:9002')),
+  },
+  { description: 'where traffic arrives and the two versions it is split between' },
+);
+
+const weight = (description: string, min: number) => integer({ description, min, max: 100 });
+
+const step = oneKeyOf(
+  {
+    setWeight: weight('percentage of traffic sent to the canary', 0),
+    pause: object(
+      { duration: optional(duration('how long to wait; omit it for a manual gate that waits for `sluice promote`')) },
+      { description: 'wait for a duration, or until promoted by hand when no duration is given', nullAsEmpty: true },
+    ),
+    analysis: object(
+      { checks: withDefault(integer({ description: 'analysis checks in a row that must pass', min: 1 }), 1) },
+      { description: 'wait until this many analysis checks in a row have passed at the current weight', nullAsEmpty: true },
+    ),
+  },
+  'one step: exactly one of setWeight, pause or analysis',
+);
+
+const SHORTHAND = ['interval', 'stepWeight', 'stepWeights', 'maxWeight'] as const;
+
+const canaryFields = {
+  steps: optional(list(step, {
+    description: 'explicit steps, run in order (Argo Rollouts style)',
+    minItems: 1,
+    check: requireTraffic,
+  })),
+  interval: optional(duration('shorthand: how long each weight is held')),
+  stepWeight: optional(weight('shorthand: weight increment, up to maxWeight', 1)),
+  stepWeights: optional(list(weight('a canary weight', 1), {
+    description: 'shorthand: the weights to go through, strictly increasing',
+    minItems: 1,
+    check: strictlyIncreasing,
+  })),
+  maxWeight: optional(weight('shorthand: the last weight before promotion (default 50 with stepWeight, the last stepWeights entry otherwise)', 1)),
+};
+
+const canary = object(
+  canaryFields,
+  {
+    description: 'the canary strategy: explicit steps, or the Flagger shorthand (interval with stepWeight or stepWeights)',
+    check: checkCanary,
+    jsonSchema: {
+      oneOf: [
+        { required: ['steps'], not: { anyOf: SHORTHAND.map((k) => ({ required: [k] })) } },
+        { required: ['interval'], not: { required: ['steps'] }, oneOf: [{ required: ['stepWeight'] }, { required: ['stepWeights'] }] },
+      ],
+    },
+  },
+);
+
+const METRIC_NAMES = ['success-rate', 'latency-p50', 'latency-p95', 'latency-p99'] as const;
+
+const metricFields = {
+  name: required(oneOf(METRIC_NAMES, 'the metric: success-rate in percent, latency-pNN in milliseconds')),
+  min: optional(number({ description: 'lowest passing value' })),
+  max: optional(number({ description: 'highest passing value' })),
+};
+
+const metric = object(
+  metricFields,
+  {
+    description: 'a threshold check on one builtin metric of the canary',
+    check: checkMetric,
+    jsonSchema: { anyOf: [{ required: ['min'] }, { required: ['max'] }] },
+  },
+);
+
+const analysis = object(
+  {
+    interval: withDefault(duration('how often a check runs'), '30s'),
+    failureLimit: withDefault(integer({ description: 'failed checks tolerated; one more fails the rollout', min: 0 }), 1),
+    inconclusiveLimit: withDefault(integer({ description: 'inconclusive checks in a row tolerated before onInconclusive applies', min: 0 }), 3),
+    minRequests: withDefault(integer({ description: 'canary requests a check needs to count; fewer is inconclusive', min: 1 }), 20),
+    metrics: required(list(metric, {
+      description: 'the checks, each on a different metric',
+      minItems: 1,
+      unique: { key: (m) => (isMapping(m) && typeof m.name === 'string' ? m.name : undefined), what: 'metric', at: ['name'] },
+    })),
+  },
+  { description: 'how the canary is judged; without it, steps advance on time and manual gates alone' },
+);
+
+const specFields = {
+  service: required(service),
+  strategy: required(object({ canary: required(canary) }, { description: 'how traffic moves to the canary' })),
+  analysis: optional(analysis),
+  onFailure: withDefault(oneOf(['rollback'], 'what a failed analysis does'), 'rollback'),
+  onInconclusive: withDefault(oneOf(['pause', 'rollback'], 'what happens after too many inconclusive checks'), 'pause'),
+};
+
+const spec = object(
+  specFields,
+  { description: 'the desired rollout', check: checkSpec },
+);
+
+/** The Rollout format definition (input form). */
+export const rolloutSchema = object(
+  {
+    apiVersion: required(oneOf<typeof API_VERSION>([API_VERSION], 'format version')),
+    kind: required(oneOf(['Rollout'], 'document kind')),
+    metadata: required(metadata),
+    spec: required(spec),
+  },
+  { description: 'A Sluice Rollout: moves traffic from a stable to a canary version step by step, judged on live metrics.' },
+);
+
+export type RolloutInput = Infer<typeof rolloutSchema>;
+export type CanaryInput = ObjectOut<typeof canaryFields>;
+
+function requireTraffic(items: ReadonlyArray<Infer<typeof step> | undefined>, report: Report): void {
+  if (items.length === 0 || items.includes(undefined)) return;
+  if (!items.some((s) => s !== undefined && 'setWeight' in s && s.setWeight > 0)) {
+    report([], 'value', 'must contain at least one setWeight above 0, otherwise the canary never receives traffic');
+  }
+}
+
+function strictlyIncreasing(items: ReadonlyArray<number | undefined>, report: Report): void {
+  for (let i = 1; i < items.length; i++) {
+    const prev = items[i - 1];
+    const cur = items[i];
+    if (prev !== undefined && cur !== undefined && cur <= prev) {
+      report([i], 'value', `must be greater than the previous weight (${prev}), got ${cur}; stepWeights must be strictly increasing`);
+    }
+  }
+}
+
+function checkCanary(value: Partial<CanaryInput>, report: Report, raw: Readonly<Record<string, unknown>>): void {
+  const shorthand = SHORTHAND.filter((k) => raw[k] !== undefined);
+  if (raw.steps !== undefined) {
+    for (const k of shorthand) report([k], 'key', 'cannot be used together with "steps"; use either explicit steps or the shorthand');
+    return;
+  }
+  if (shorthand.length === 0) {
+    report([], 'value', 'needs either "steps" or the shorthand ("interval" with "stepWeight" or "stepWeights")');
+    return;
+  }
+  if (raw.interval === undefined) report(['interval'], 'parent', 'missing required field (the shorthand needs how long each weight is held, e.g. 1m)');
+  if (raw.stepWeight !== undefined && raw.stepWeights !== undefined) {
+    report(['stepWeights'], 'key', 'cannot be used together with "stepWeight"; use one of them');
+  } else if (raw.stepWeight === undefined && raw.stepWeights === undefined) {
+    report(['stepWeight'], 'parent', 'missing required field (the shorthand needs "stepWeight" with "maxWeight", or "stepWeights")');
+  }
+  const { stepWeight, stepWeights, maxWeight } = value;
+  if (maxWeight === undefined) return;
+  if (stepWeight !== undefined && stepWeight > maxWeight) report(['stepWeight'], 'value', `must not exceed maxWeight (${maxWeight}), got ${stepWeight}`);
+  stepWeights?.forEach((w, i) => {
+    if (w > maxWeight) report(['stepWeights', i], 'value', `is above maxWeight (${maxWeight}), got ${w}; remove it or raise maxWeight`);
+  });
+}
+
+function checkMetric(value: Partial<ObjectOut<typeof metricFields>>, report: Report, raw: Readonly<Record<string, unknown>>): void {
+  if (raw.min === undefined && raw.max === undefined) {
+    report([], 'value', 'needs "min", "max" or both: the range of passing values');
+    return;
+  }
+  const { name, min, max } = value;
+  if (name !== undefined) {
+    const [lo, hi, unit] = name === 'success-rate' ? [0, 100, 'a percentage'] : [0, Infinity, 'milliseconds'];
+    for (const [key, v] of [['min', min], ['max', max]] as const) {
+      if (v !== undefined && (v < lo || v > hi)) {
+        report([key], 'value', `${name} is ${unit}: must be ${hi === Infinity ? `at least ${lo}` : `from ${lo} to ${hi}`}, got ${v}`);
+      }
+    }
+  }
+  if (min !== undefined && max !== undefined && min > max) report(['min'], 'value', `must not exceed max (${max}), got ${min}`);
+}
+
+function checkSpec(_value: Partial<ObjectOut<typeof specFields>>, report: Report, raw: Readonly<Record<string, unknown>>): void {
+  if (raw.analysis === undefined) {
+    const strategy = raw.strategy;
+    const canaryRaw = isMapping(strategy) ? strategy.canary : undefined;
+    const steps = isMapping(canaryRaw) ? canaryRaw.steps : undefined;
+    if (Array.isArray(steps)) {
+      steps.forEach((s, i) => {
+        if (isMapping(s) && s.analysis !== undefined) {
+          report(['strategy', 'canary', 'steps', i, 'analysis'], 'key', 'needs an analysis section (spec.analysis) that says which metrics to check; add one or remove this step');
+        }
+      });
+    }
+  }
+  // From the raw input, so an overlap is reported even when other upstreams are invalid.
+  const upstreams = (version: string): unknown[] => {
+    const svc = raw.service;
+    const v = isMapping(svc) ? svc[version] : undefined;
+    return isMapping(v) && Array.isArray(v.upstreams) ? v.upstreams : [];
+  };
+  const stable = new Set(upstreams('stable').map(httpOriginOf));
+  upstreams('canary').forEach((u, i) => {
+    const origin = httpOriginOf(u);
+    if (origin !== undefined && stable.has(origin)) {
+      report(['service', 'canary', 'upstreams', i], 'value', `${origin} is also a stable upstream; stable and canary must be different instances`);
+    }
+  });
+}
