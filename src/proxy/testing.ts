@@ -10,17 +10,20 @@ export interface TestUpstream {
   readonly received: number;
   /** Requests whose connection closed before this upstream finished answering. */
   readonly aborted: number;
+  /** Body bytes handed to the socket by `/bytes` so far (shows when backpressure stops it). */
+  readonly bytesSent: number;
   close(): Promise<void>;
 }
 
 const CHUNK = Buffer.alloc(64 * 1024, 0x61);
 
-function streamBytes(res: ServerResponse, total: number): void {
+function streamBytes(res: ServerResponse, total: number, onSent: (n: number) => void): void {
   let left = total;
   const pump = (): void => {
     while (left > 0) {
       const n = Math.min(left, CHUNK.length);
       left -= n;
+      onSent(n);
       if (!res.write(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n))) {
         res.once('drain', pump);
         return;
@@ -37,9 +40,14 @@ function streamBytes(res: ServerResponse, total: number): void {
  * request body's length; `/bytes?n=N` streams N bytes; `/hang` never answers;
  * anything else answers the version name.
  */
-function handle(version: string, req: IncomingMessage, res: ServerResponse, onAbort: () => void): void {
+interface Tally {
+  aborted: number;
+  bytesSent: number;
+}
+
+function handle(version: string, req: IncomingMessage, res: ServerResponse, tally: Tally): void {
   res.on('close', () => {
-    if (!res.writableFinished) onAbort();
+    if (!res.writableFinished) tally.aborted++;
   });
   const url = new URL(req.url ?? '/', 'http://upstream');
   res.setHeader('x-upstream', version);
@@ -59,7 +67,7 @@ function handle(version: string, req: IncomingMessage, res: ServerResponse, onAb
   } else if (url.pathname === '/bytes') {
     const n = Number(url.searchParams.get('n') ?? '0');
     res.setHeader('content-length', String(n));
-    streamBytes(res, n);
+    streamBytes(res, n, (sent) => (tally.bytesSent += sent));
   } else if (url.pathname === '/hang') {
     req.resume();
   } else {
@@ -72,10 +80,10 @@ function handle(version: string, req: IncomingMessage, res: ServerResponse, onAb
 /** Starts an upstream on 127.0.0.1 (port 0 by default) answering as `version`. */
 export async function startTestUpstream(version: string, port = 0): Promise<TestUpstream> {
   let received = 0;
-  let aborted = 0;
+  const tally: Tally = { aborted: 0, bytesSent: 0 };
   const server: Server = createServer((req, res) => {
     received++;
-    handle(version, req, res, () => aborted++);
+    handle(version, req, res, tally);
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
@@ -89,7 +97,10 @@ export async function startTestUpstream(version: string, port = 0): Promise<Test
       return received;
     },
     get aborted() {
-      return aborted;
+      return tally.aborted;
+    },
+    get bytesSent() {
+      return tally.bytesSent;
     },
     close: () =>
       new Promise<void>((resolve) => {
