@@ -87,8 +87,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
   ): void {
     if (statusCode < 200) return; // 1xx informational: the client's own server already handled Expect
     if (statusCode >= 500) this.counters.status5xx++;
-    this.headersSent = true;
     this.res.writeHead(statusCode, statusMessage, forwardResponseHeaders(headers, this.role, this.requestId));
+    this.headersSent = true;
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {

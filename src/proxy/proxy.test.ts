@@ -295,6 +295,17 @@ describe('EmbeddedProxy listeners', () => {
     await proxy.removeService('web'); // unknown now: a no-op
   });
 
+  it('logs listener and route changes, never single requests', async () => {
+    const lines: string[] = [];
+    const logger = { info: (_o: object, m: string) => lines.push(m), warn: () => undefined, error: () => undefined };
+    const proxy = newProxy({ logger });
+    await proxy.setRoutes('web', routes());
+    await get(proxy.address('web')!, '/');
+    await proxy.setRoutes('web', routes({ canaryWeight: 20 }));
+    await proxy.removeService('web');
+    expect(lines).toEqual(['proxy listening', 'proxy routes applied', 'proxy stopped carrying service']);
+  });
+
   it('rejects calls after close with SLUICE_PROXY_CLOSED', async () => {
     const proxy = newProxy();
     await proxy.close();
