@@ -2,7 +2,8 @@ import type { RolloutSpec } from '../spec/types.js';
 import type { Input, RolloutState, StepResult } from './types.js';
 import type { Draft } from './draft.js';
 import type { Handler, InputType } from './transitions.js';
-import { start, transitions } from './transitions.js';
+import { transitions } from './transitions.js';
+import { freshState, start } from './start.js';
 import { INVALID_TRANSITION, scheduleCheck } from './checks.js';
 
 export type * from './types.js';
@@ -19,8 +20,7 @@ export { formatDuration } from './describe.js';
  * entering the first steps does (e.g. a weight change).
  */
 export function initialState(name: string, revision: number, spec: RolloutSpec, now: number): StepResult {
-  const placeholder = { name, revision, spec } as RolloutState;
-  const draft: Draft = { now, state: placeholder, actions: [] };
+  const draft: Draft = { now, state: freshState(name, revision, spec, now), actions: [] };
   start(draft);
   scheduleCheck(draft);
   return { state: draft.state, actions: draft.actions };

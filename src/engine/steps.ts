@@ -103,7 +103,7 @@ export function pause(draft: Draft, reason: PauseReason, actor?: string): void {
     type: 'paused',
     message: state.message,
     ...(actor === undefined ? {} : { actor }),
-    data: { reason, ...stepData(state) },
+    data: { reason, ...stepData(state), ...(reason === 'inconclusive' && state.lastCheck ? { check: { ...state.lastCheck } } : {}) },
   });
 }
 
@@ -124,7 +124,7 @@ export function promote(draft: Draft, actor?: string): void {
     type: 'promoted',
     message: state.message,
     ...(actor === undefined ? {} : { actor }),
-    data: { fromWeight: from, stable: state.routes.stable },
+    data: { fromWeight: from, stable: state.routes.stable, ...(state.lastCheck ? { check: { ...state.lastCheck } } : {}) },
   });
 }
 

@@ -1,10 +1,11 @@
 import type { Input, Phase } from './types.js';
 import type { Draft } from './draft.js';
-import { changeRoutes, emit, splitRoutes } from './draft.js';
+import { emit } from './draft.js';
 import type { Rejection } from './checks.js';
 import { takeCheck } from './checks.js';
-import { formatDuration, stepLabel } from './describe.js';
-import { advance, endOnStable, enterStep, pause, promote, settle } from './steps.js';
+import { stepLabel } from './describe.js';
+import { start } from './start.js';
+import { advance, endOnStable, pause, promote, settle } from './steps.js';
 
 export type InputType = Input['type'];
 
@@ -74,51 +75,6 @@ function leavePause(draft: Draft, actor: string, message: string): void {
 const retry: Handler<'retry'> = (draft, input) => {
   start(draft, input.actor);
 };
-
-/**
- * Put a fresh state in the draft and enter step 0: the `started` (or, with an
- * actor, `retried`) event, the initial routes with no canary traffic, then the steps.
- */
-export function start(draft: Draft, retriedBy?: string): void {
-  const { now } = draft;
-  const { name, revision, spec } = draft.state;
-  const interval = spec.analysis?.interval ?? 0;
-  draft.state = {
-    name,
-    revision,
-    spec,
-    phase: 'progressing',
-    stepIndex: 0,
-    stepStartedAt: now,
-    canaryWeight: 0,
-    routes: splitRoutes(spec, 0),
-    analysis: {
-      failures: 0,
-      inconclusiveInARow: 0,
-      passesThisStep: 0,
-      checks: 0,
-      windowStart: now,
-      nextCheckAt: now + interval,
-      pending: false,
-    },
-    startedAt: now,
-    message: '',
-  };
-  const plan = `${spec.steps.length} steps, ${spec.analysis ? `analysis every ${formatDuration(interval)}` : 'no analysis'}`;
-  const message =
-    retriedBy === undefined
-      ? `started revision ${revision} of ${name}: ${plan}`
-      : `${retriedBy} retried revision ${revision} of ${name} from step 1: ${plan}`;
-  draft.state.message = message;
-  emit(draft, {
-    type: retriedBy === undefined ? 'started' : 'retried',
-    message,
-    ...(retriedBy === undefined ? {} : { actor: retriedBy }),
-    data: { revision, steps: spec.steps.length },
-  });
-  changeRoutes(draft, splitRoutes(spec, 0));
-  enterStep(draft);
-}
 
 /**
  * The rollout state machine, the one place that says which input each phase
