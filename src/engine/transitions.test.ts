@@ -202,7 +202,10 @@ const cases: Array<{ name: string; spec: RolloutSpec; inputs: Array<[number, Inp
     name: 'after the last step, a passing check at the final weight promotes',
     spec: WATCHED,
     inputs: [[10_000, tick], [10_500, check('pass', 0, 10_000)], [20_500, tick], [21_000, check('pass', 10_500, 20_500)]],
-    want: { phase: 'promoted', events: ['check', 'promoted'], routes: { stable: CANARY, canary: [], canaryWeight: 0 } },
+    want: {
+      phase: 'promoted', events: ['check', 'promoted'], routes: { stable: CANARY, canary: [], canaryWeight: 0 },
+      also: (r) => expect(r.actions.at(-1)).toMatchObject({ event: { type: 'promoted', data: { fromWeight: 50, check: { verdict: 'pass', from: 10_500 } } } }),
+    },
   },
   {
     name: 'a pass measured partly before the current step began does not count',
@@ -256,6 +259,7 @@ const cases: Array<{ name: string; spec: RolloutSpec; inputs: Array<[number, Inp
     want: {
       phase: 'paused', pauseReason: 'inconclusive', weight: 10, events: ['check', 'paused'],
       message: 'step 2/2: paused at 10% canary after 2 inconclusive checks in a row (only 12 canary requests in the window; need 50); promote to continue, abort to roll back',
+      also: (r) => expect(r.actions.at(-1)).toMatchObject({ event: { type: 'paused', data: { reason: 'inconclusive', check: { verdict: 'inconclusive' } } } }),
     },
   },
   {
