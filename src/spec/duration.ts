@@ -1,3 +1,4 @@
+import { describeValue } from './spec-error.js';
 import type { Millis } from './types.js';
 
 /**
@@ -35,7 +36,7 @@ export class DurationError extends Error {
 export function tryParseDuration(input: unknown): DurationResult {
   if (typeof input === 'number') return fromSeconds(input);
   if (typeof input !== 'string') {
-    return fail(`must be a string or a number of seconds, got ${typeof input === 'object' ? (input === null ? 'null' : Array.isArray(input) ? 'a list' : 'a mapping') : String(input)}`);
+    return fail(`must be a string or a number of seconds, got ${describeValue(input)}`);
   }
   const text = input;
   if (text === '') return fail('is empty');

@@ -123,6 +123,15 @@ spec:
     ]);
   });
 
+  it('stops expanding aliases after a budget (billion laughs)', () => {
+    const levels = ['  l0: &l0 [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 12; i++) levels.push(`  l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(', ')}]`);
+    const started = Date.now();
+    const errors = errorsOf(`${HEAD}${STEPS}  bomb:\n${levels.join('\n')}\n`);
+    expect(errors).toEqual(['r.yaml:16:12: invalid YAML: more than 100 aliases expanded; write the values out']);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('rejects recursive aliases', () => {
     expect(errorsOf(`${HEAD}${STEPS}  analysis: &a {metrics: *a}\n`)).toEqual([
       'r.yaml:13:26: invalid YAML: alias refers to an unknown or enclosing anchor',

@@ -23,6 +23,8 @@ export interface SourceDocument {
   errors: SpecError[];
 }
 
+const MAX_ALIASES = 100;
+
 export function positionKey(path: readonly PathSegment[]): string {
   return JSON.stringify(path);
 }
@@ -53,6 +55,8 @@ export function readYamlDocuments(text: string, file: string): SourceDocument[] 
 class Reader {
   readonly positions: SourceDocument['positions'] = new Map();
   private readonly resolving = new Set<Node>();
+  /** Expanding aliases can grow exponentially ("billion laughs"); documents reach the API over the network. */
+  private aliasBudget = MAX_ALIASES;
 
   constructor(
     private readonly doc: Document.Parsed,
@@ -92,6 +96,10 @@ class Reader {
   private readAlias(target: Node | undefined, path: PathSegment[], offset: number): unknown {
     if (target === undefined || this.resolving.has(target)) {
       this.errors.push({ file: this.file, ...this.at(offset), path: '', message: 'invalid YAML: alias refers to an unknown or enclosing anchor' });
+      return null;
+    }
+    if (--this.aliasBudget < 0) {
+      if (this.aliasBudget === -1) this.errors.push({ file: this.file, ...this.at(offset), path: '', message: `invalid YAML: more than ${MAX_ALIASES} aliases expanded; write the values out` });
       return null;
     }
     this.resolving.add(target);
