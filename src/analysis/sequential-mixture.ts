@@ -15,6 +15,10 @@ import type { CountBatch, RatioWeight } from './sequential-types.js';
  * for every θ on the far side of θ₀ from θ₁, because the binomial family has a
  * monotone likelihood ratio in θ), and so is any fixed mixture of them; Ville's
  * inequality then bounds the chance that the mixture ever reaches 1/alpha by alpha.
+ * If errors are per-request Bernoulli draws rather than Poisson, the null split of a
+ * batch is hypergeometric; that is smaller than the binomial in convex order and each
+ * factor is convex in c, so the factors still have expectation ≤ 1 and the bound holds.
+ * A batch must cover one traffic split: cut batches where the weight changes.
  */
 
 /** Log likelihood-ratio increment of one batch for θ₁ against θ₀. 0 when the batch carries no split information. */

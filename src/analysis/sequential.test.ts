@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideCountTest, initCountTest, updateCountTest } from './sequential.js';
+import { decideCountTest, initCountTest, toMetricVerdict, updateCountTest } from './sequential.js';
 import { batchLogLR } from './sequential-mixture.js';
 import { SequentialError } from './sequential-types.js';
 import type { CountBatch, CountTestOptions } from './sequential-types.js';
@@ -161,6 +161,17 @@ describe('counting test: decisions are data', () => {
     for (let i = 0; i < 50; i++) state = updateCountTest(state, { canaryRequests: 100, canaryErrors: 0, stableRequests: 900, stableErrors: 9 });
     expect(decideCountTest(state).verdict).toBe('fail');
     expect(decideCountTest(state).statistic).toBe(d.statistic);
+  });
+
+  it('fits the MetricVerdict shape threshold checks use', () => {
+    const d = decideCountTest(updateCountTest(initCountTest(), gross));
+    expect(toMetricVerdict('error-rate-sequential', d)).toEqual({
+      name: 'error-rate-sequential',
+      verdict: 'fail',
+      value: d.ratioEstimate,
+      samples: 100,
+      reason: d.reason,
+    });
   });
 
   it('reports both sides while undecided', () => {

@@ -9,7 +9,7 @@ import type {
   SequentialDecision,
 } from './sequential-types.js';
 import { describeDecision } from './sequential-reason.js';
-import type { Verdict } from './types.js';
+import type { MetricVerdict, Verdict } from './types.js';
 
 /**
  * The anytime-valid counting test: is the canary's error rate worse than stable's?
@@ -87,6 +87,20 @@ export function decideCountTest(state: CountTestState, subject = 'error rate'): 
     ...(ratioEstimate === undefined ? {} : { ratioEstimate }),
   };
   return { ...decision, reason: describeDecision(decision, options, subject) };
+}
+
+/**
+ * A sequential decision in the shape threshold checks report (analysis/types.ts), so both
+ * kinds of check sit side by side in one CheckResult: `value` is the canary/stable rate ratio.
+ */
+export function toMetricVerdict(name: string, decision: SequentialDecision): MetricVerdict {
+  return {
+    name,
+    verdict: decision.verdict,
+    ...(decision.ratioEstimate === undefined ? {} : { value: decision.ratioEstimate }),
+    samples: decision.counts.canaryRequests,
+    reason: decision.reason,
+  };
 }
 
 /** Canary event rate over stable's on the totals; undefined when it cannot be formed. */
