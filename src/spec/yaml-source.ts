@@ -37,10 +37,10 @@ export function readYamlDocuments(text: string, file: string): SourceDocument[] 
     const { line, col } = lines.linePos(offset);
     return { line, column: col };
   };
+  // An error found at end of input (say, an unclosed quote) is placed just after the last content, not on a line past it.
+  const end = text.trimEnd().length;
   const out: SourceDocument[] = [];
   for (const doc of docs) {
-    // An error found at end of input (say, an unclosed quote) is placed just after the last content, not on a line past it.
-    const end = text.trimEnd().length;
     const errors: SpecError[] = doc.errors.map((e) => ({ file, ...at(Math.min(e.pos[0], end)), path: '', message: `invalid YAML: ${e.message}` }));
     const contents = doc.contents;
     const empty = contents === null || (isScalar(contents) && contents.value === null && contents.range?.[0] === contents.range?.[1]);
