@@ -9,6 +9,8 @@ import type { RolloutRecord, Store, StoredEvent } from '../store/store.js';
 import { ControllerError } from './errors.js';
 import { measureCheck, type WindowSource } from './checks.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { JudgeFeed } from './judge-feed.js';
+import type { CounterSource } from '../metrics/builtin.js';
 
 export interface ControllerOptions {
   store: Store;
@@ -19,6 +21,8 @@ export interface ControllerOptions {
   now?: () => number;
   /** How often rollouts are stepped; default 250 ms. */
   tickMs?: number;
+  /** The data plane's cumulative per-version counters, batched for the sequential judge. */
+  counters?: CounterSource;
 }
 
 export type ApplyOutcome = 'created' | 'updated' | 'unchanged';
@@ -40,6 +44,7 @@ export class Controller extends EventEmitter {
   private readonly now: () => number;
   private readonly tickMs: number;
   private readonly mutex = new KeyedMutex();
+  private readonly judgeFeed: JudgeFeed | undefined;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
 
@@ -51,6 +56,7 @@ export class Controller extends EventEmitter {
     this.log = opts.logger;
     this.now = opts.now ?? Date.now;
     this.tickMs = opts.tickMs ?? 250;
+    this.judgeFeed = opts.counters ? new JudgeFeed(opts.counters) : undefined;
   }
 
   /** Re-applies every persisted route (the repair after a crash), then starts ticking. */
@@ -156,9 +162,21 @@ export class Controller extends EventEmitter {
       return;
     }
     if (isTerminal(record.state.phase)) return;
-    const result = step(record.state, { type: 'tick' }, this.now());
-    if (result.actions.length === 0 && isDeepStrictEqual(result.state, record.state)) return;
-    await this.follow(this.save(record, result, record.version, this.now()), result);
+    const current = await this.feedJudge(record);
+    if (isTerminal(current.state.phase)) return;
+    const result = step(current.state, { type: 'tick' }, this.now());
+    if (result.actions.length === 0 && isDeepStrictEqual(result.state, current.state)) return;
+    await this.follow(this.save(current, result, current.version, this.now()), result);
+  }
+
+  /** Hands the judge the counts since its previous batch; returns the record as it stands afterwards. */
+  private async feedJudge(record: RolloutRecord): Promise<RolloutRecord> {
+    if (!this.judgeFeed || !record.state.judge || record.state.canaryWeight === 0) return record;
+    const batch = this.judgeFeed.next(record.state);
+    if (!batch) return record;
+    const result = step(record.state, { type: 'judge', batch }, this.now());
+    if (result.rejected) return record;
+    return this.follow(this.save(record, result, record.version, this.now()), result);
   }
 
   /**
@@ -188,6 +206,7 @@ export class Controller extends EventEmitter {
         return record;
       }
       this.windows.mark?.(record.name);
+      this.judgeFeed?.reset(record.name);
       return this.save({ ...record, confirmedRoutes: live }, { state: record.state, actions: [] }, record.version, this.now());
     } catch (err) {
       this.log.error({ rollout: record.name, err }, 'applying routes failed; will retry');

@@ -28,12 +28,12 @@ export function waitingMessage(state: RolloutState, now: number): string {
   const step = state.spec.steps[state.stepIndex];
   const label = stepLabel(state);
   if (step === undefined) {
-    return `all ${state.spec.steps.length} steps done at ${weight(state)}: promoting after the next passing check`;
+    return `all ${state.spec.steps.length} steps done at ${weight(state)}: promoting after ${evidence(state, true)}`;
   }
   if ('pause' in step && step.pause.duration !== undefined) {
     const duration = formatDuration(step.pause.duration);
     if (now - state.stepStartedAt < step.pause.duration) return `${label}: waiting ${duration} at ${weight(state)}`;
-    return `${label}: waited ${duration} at ${weight(state)}; moving on after the next passing check`;
+    return `${label}: waited ${duration} at ${weight(state)}; moving on after ${evidence(state, false)}`;
   }
   if ('analysis' in step) {
     const needed = step.analysis.checks;
@@ -45,6 +45,14 @@ export function waitingMessage(state: RolloutState, now: number): string {
   }
   if ('pause' in step) return pausedMessage(state);
   return `${label}: canary weight ${state.canaryWeight}%`;
+}
+
+/** What a step still needs before it may end: passing checks, the judge's evidence, or both. */
+function evidence(state: RolloutState, last: boolean): string {
+  const checks = (state.spec.analysis?.metrics.length ?? 0) > 0 ? 'the next passing check' : '';
+  const judge = state.spec.analysis?.judge;
+  const judged = !judge ? '' : last ? "the sequential judge's pass" : `the judge's pass or ${judge.minStepEvents} errors seen at this weight`;
+  return [checks, judged].filter(Boolean).join(' and ') || 'the next tick';
 }
 
 /** Why a paused rollout is paused and what to do about it. */

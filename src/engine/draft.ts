@@ -54,7 +54,7 @@ export function isTerminal(phase: Phase): boolean {
   return TERMINAL_PHASES.includes(phase);
 }
 
-/** Checks run only when analysis is configured and the canary has traffic to measure. */
+/** Threshold checks run only when metrics are configured and the canary has traffic to measure (the judge is separate). */
 export function isWatched(state: RolloutState): boolean {
-  return state.spec.analysis !== undefined && state.canaryWeight > 0;
+  return state.spec.analysis !== undefined && state.spec.analysis.metrics.length > 0 && state.canaryWeight > 0;
 }

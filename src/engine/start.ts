@@ -4,9 +4,11 @@ import type { Draft } from './draft.js';
 import { changeRoutes, emit, splitRoutes } from './draft.js';
 import { formatDuration } from './describe.js';
 import { enterStep } from './steps.js';
+import { freshJudge } from './judge.js';
 
 /** A rollout before its first step: progressing, no canary traffic, counters at zero. */
 export function freshState(name: string, revision: number, spec: RolloutSpec, now: number): RolloutState {
+  const judge = freshJudge(spec, now);
   return {
     name,
     revision,
@@ -27,6 +29,7 @@ export function freshState(name: string, revision: number, spec: RolloutSpec, no
     },
     startedAt: now,
     message: '',
+    ...(judge ? { judge } : {}),
   };
 }
 

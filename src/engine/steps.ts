@@ -2,6 +2,7 @@ import type { PauseReason, RolloutState } from './types.js';
 import type { Draft } from './draft.js';
 import { changeRoutes, emit, isWatched, promotedRoutes, splitRoutes, stableRoutes } from './draft.js';
 import { formatDuration, pausedMessage, stepLabel, waitingMessage } from './describe.js';
+import { enforceJudgeDeadline, judgeAllowsStep, resetJudgeStep } from './judge.js';
 
 /*
  * Walking the steps. Entering a step either finishes it at once (setWeight,
@@ -20,11 +21,14 @@ export function isStepDone(state: RolloutState, now: number): boolean {
   const step = state.spec.steps[state.stepIndex];
   const watched = isWatched(state);
   const passed = state.analysis.passesThisStep >= 1;
-  if (step === undefined) return !watched || passed;
+  const judgeOk = judgeAllowsStep(state, step === undefined);
+  if (step === undefined) return (!watched || passed) && judgeOk;
   if ('setWeight' in step) return true;
-  if ('analysis' in step) return !watched || state.analysis.passesThisStep >= step.analysis.checks;
+  if ('analysis' in step) return (!watched || state.analysis.passesThisStep >= step.analysis.checks) && judgeOk;
   const { duration } = step.pause;
-  return duration !== undefined && now - state.stepStartedAt >= duration && (!watched || passed);
+  // A judge that has passed the canary skips the remaining timed waits.
+  const waited = duration !== undefined && (now - state.stepStartedAt >= duration || (state.judge?.passed === true && state.canaryWeight > 0));
+  return waited && (!watched || passed) && judgeOk;
 }
 
 /** In a progressing rollout, finish the current step if its wait is over and walk on. */
@@ -35,6 +39,8 @@ export function settle(draft: Draft): void {
     advance(draft);
   } else {
     state.message = waitingMessage(state, now);
+    const step = state.spec.steps[state.stepIndex];
+    enforceJudgeDeadline(draft, step && 'pause' in step ? step.pause.duration : undefined);
   }
 }
 
@@ -55,6 +61,7 @@ export function enterStep(draft: Draft): void {
     }
     state.stepStartedAt = now;
     state.analysis.passesThisStep = 0;
+    resetJudgeStep(state, now);
     if ('setWeight' in step) {
       setWeight(draft, step.setWeight);
     } else if ('pause' in step && step.pause.duration === undefined) {
@@ -72,6 +79,7 @@ export function enterStep(draft: Draft): void {
 /** After the last step: promote, or wait for one passing check at the final weight. */
 function finishSteps(draft: Draft): void {
   const { state, now } = draft;
+  resetJudgeStep(state, now);
   if (isStepDone(state, now)) {
     promote(draft);
     return;

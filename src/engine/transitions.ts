@@ -5,6 +5,7 @@ import type { Rejection } from './checks.js';
 import { takeCheck } from './checks.js';
 import { stepLabel } from './describe.js';
 import { start } from './start.js';
+import { takeJudgeBatch } from './judge.js';
 import { advance, endOnStable, pause, promote, settle } from './steps.js';
 
 export type InputType = Input['type'];
@@ -21,6 +22,8 @@ const tick: Handler<'tick'> = (draft) => settle(draft);
 const idle: Handler<'tick'> = () => undefined;
 
 const check: Handler<'check'> = (draft, input) => takeCheck(draft, input.result);
+
+const judge: Handler<'judge'> = (draft, input) => takeJudgeBatch(draft, input.batch);
 
 /** `full`: promote now. Otherwise leave a pause, or skip the current step; past the last step that is a promotion. */
 const promoteInput: Handler<'promote'> = (draft, input) => {
@@ -81,8 +84,8 @@ const retry: Handler<'retry'> = (draft, input) => {
  * accepts. Terminal phases accept only `retry` (and `promoted` not even that).
  */
 export const transitions: TransitionTable = {
-  progressing: { tick, check, promote: promoteInput, abort, pause: pauseInput },
-  paused: { tick: idle, check, promote: promoteInput, abort, resume },
+  progressing: { tick, check, judge, promote: promoteInput, abort, pause: pauseInput },
+  paused: { tick: idle, check, judge, promote: promoteInput, abort, resume },
   promoted: {},
   'rolled-back': { retry },
   aborted: { retry },

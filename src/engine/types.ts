@@ -1,6 +1,8 @@
 import type { CheckResult } from '../analysis/types.js';
 import type { Routes } from '../routers/router.js';
 import type { RolloutSpec } from '../spec/types.js';
+import type { CountTestState, SequentialDecision } from '../analysis/sequential-types.js';
+import type { LatencyTestState } from '../analysis/latency-test.js';
 
 /**
  * Where a rollout is. Terminal phases end the revision; `retry` starts it again.
@@ -37,6 +39,40 @@ export interface AnalysisCounters {
   pending: boolean;
 }
 
+/** Counts the proxy saw since the previous judge batch, all at one traffic split. */
+export interface JudgeBatch {
+  canaryRequests: number;
+  canaryErrors: number;
+  stableRequests: number;
+  stableErrors: number;
+  /** Requests slower than `judge.latency.thresholdMs`, once that is known. */
+  canarySlow?: number;
+  stableSlow?: number;
+  /** While the slow threshold is being learned: stable's quantile and request count since the revision started. */
+  stableQuantileMs?: number;
+  stableSamples?: number;
+}
+
+/** One sequential test's latest conclusion, trimmed for storage and display. */
+export type JudgeDecision = Pick<SequentialDecision, 'verdict' | 'statistic' | 'threshold' | 'counts' | 'reason' | 'ratioEstimate'> & {
+  fail: SequentialDecision['fail'];
+  pass: SequentialDecision['pass'];
+  thresholdMs?: number;
+};
+
+/** The sequential judge of one revision: its tests' running state and where the current step stands. */
+export interface JudgeState {
+  errors: CountTestState;
+  latency?: LatencyTestState;
+  /** Latched once both tests have passed: the canary is not worse by the minimum effect. */
+  passed: boolean;
+  /** Errors (either version) seen since the current step began. */
+  stepEvents: number;
+  /** When the current step's wait for evidence began (ms). */
+  waitSince: number;
+  last?: { errors: JudgeDecision; latency?: JudgeDecision };
+}
+
 export interface RolloutState {
   name: string;
   revision: number;
@@ -56,11 +92,14 @@ export interface RolloutState {
   message: string;
   /** The latest check, for status displays. */
   lastCheck?: CheckResult;
+  /** Present when the spec configures the sequential judge. */
+  judge?: JudgeState;
 }
 
 export type Input =
   | { type: 'tick' }
   | { type: 'check'; result: CheckResult }
+  | { type: 'judge'; batch: JudgeBatch }
   | { type: 'promote'; full: boolean; actor: string }
   | { type: 'abort'; actor: string; reason?: string }
   | { type: 'pause'; actor: string }
@@ -72,6 +111,7 @@ export type EventType =
   | 'weight-changed'
   | 'step-advanced'
   | 'check'
+  | 'judged'
   | 'paused'
   | 'resumed'
   | 'promoted'

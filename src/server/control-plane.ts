@@ -53,6 +53,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       store,
       router: new EmbeddedRouter(proxy),
       windows: provider,
+      counters: proxy,
       logger: opts.logger.child({ component: 'controller' }),
       now: opts.now,
       tickMs: opts.tickMs,

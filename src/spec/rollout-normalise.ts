@@ -15,7 +15,7 @@ export function normaliseRollout(input: RolloutInput): Rollout {
     spec: {
       service: spec.service,
       steps: canary.steps ?? expandShorthand(canary),
-      ...(spec.analysis ? { analysis: spec.analysis } : {}),
+      ...(spec.analysis ? { analysis: { ...spec.analysis, metrics: spec.analysis.metrics ?? [] } } : {}),
       onFailure: spec.onFailure,
       onInconclusive: spec.onInconclusive,
     },

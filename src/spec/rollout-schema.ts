@@ -1,7 +1,8 @@
 import { hostPort, httpOrigin, httpOriginOf } from './address-fields.js';
 import { isMapping, list, object, oneKeyOf, optional, record, required, withDefault, type Infer, type ObjectOut, type Report } from './schema.js';
 import { duration, integer, number, oneOf, string } from './schema-scalars.js';
-import { API_VERSION } from './types.js';
+import { metric } from './metric-schema.js';
+import { API_VERSION, DEFAULT_CONSECUTIVE_ERROR_LIMIT } from './types.js';
 
 /**
  * The Rollout document as users write it. The validator, the defaults and the
@@ -97,21 +98,22 @@ const canary = object(
   },
 );
 
-const METRIC_NAMES = ['success-rate', 'latency-p50', 'latency-p95', 'latency-p99'] as const;
-
-const metricFields = {
-  name: required(oneOf(METRIC_NAMES, 'the metric: success-rate in percent, latency-pNN in milliseconds')),
-  min: optional(number({ description: 'lowest passing value' })),
-  max: optional(number({ description: 'highest passing value' })),
-};
-
-const metric = object(
-  metricFields,
+const judge = object(
   {
-    description: 'a threshold check on one builtin metric of the canary',
-    check: checkMetric,
-    jsonSchema: { anyOf: [{ required: ['min'] }, { required: ['max'] }] },
+    alpha: withDefault(number({ description: 'chance of rolling back a canary that is no worse than stable, however often the judge looks', min: 0.0001, max: 0.2 }), 0.01),
+    minEffect: withDefault(number({ description: 'smallest relative increase of the error rate worth acting on: 1 = twice stable\'s rate', min: 0.05, max: 100 }), 1),
+    tolerance: withDefault(number({ description: 'relative increase still treated as "no worse" when deciding to roll back; below minEffect', min: 0, max: 100 }), 0),
+    minStepEvents: withDefault(integer({ description: 'errors (either version) a step must have seen before the weight may grow', min: 0 }), 10),
+    maxWait: withDefault(duration('how long a step may run past its duration while evidence is lacking; then onInconclusive applies'), '5m'),
+    latency: optional(object(
+      {
+        quantile: withDefault(number({ description: "stable's latency quantile that defines a slow request", min: 0.5, max: 0.999 }), 0.99),
+        warmupRequests: withDefault(integer({ description: 'stable requests measured before the slow-request threshold is fixed', min: 50 }), 1000),
+      },
+      { description: 'also compare latency: the share of canary requests slower than stable\'s quantile, tested like errors', nullAsEmpty: true },
+    )),
   },
+  { description: "the sequential judge: canary against stable on the proxy's own counts, checked continuously, valid at every look", nullAsEmpty: true, check: checkJudge },
 );
 
 const analysis = object(
@@ -120,13 +122,19 @@ const analysis = object(
     failureLimit: withDefault(integer({ description: 'failed checks tolerated; one more fails the rollout', min: 0 }), 1),
     inconclusiveLimit: withDefault(integer({ description: 'inconclusive checks in a row tolerated before onInconclusive applies', min: 0 }), 3),
     minRequests: withDefault(integer({ description: 'canary requests a check needs to count; fewer is inconclusive', min: 1 }), 20),
-    metrics: required(list(metric, {
-      description: 'the checks, each on a different metric',
+    consecutiveErrorLimit: withDefault(integer({ description: 'provider errors in a row tolerated on one metric; one more fails the rollout', min: 0 }), DEFAULT_CONSECUTIVE_ERROR_LIMIT),
+    metrics: optional(list(metric, {
+      description: 'the threshold checks, each on a different metric',
       minItems: 1,
       unique: { key: (m) => (isMapping(m) && typeof m.name === 'string' ? m.name : undefined), what: 'metric', at: ['name'] },
     })),
+    judge: optional(judge),
   },
-  { description: 'how the canary is judged; without it, steps advance on time and manual gates alone' },
+  {
+    description: 'how the canary is judged: threshold checks (metrics), the sequential judge, or both; without it, steps advance on time and manual gates alone',
+    check: checkAnalysis,
+    jsonSchema: { anyOf: [{ required: ['metrics'] }, { required: ['judge'] }] },
+  },
 );
 
 const specFields = {
@@ -197,21 +205,16 @@ function checkCanary(value: Partial<CanaryInput>, report: Report, raw: Readonly<
   });
 }
 
-function checkMetric(value: Partial<ObjectOut<typeof metricFields>>, report: Report, raw: Readonly<Record<string, unknown>>): void {
-  if (raw.min === undefined && raw.max === undefined) {
-    report([], 'value', 'needs "min", "max" or both: the range of passing values');
-    return;
+function checkAnalysis(_value: unknown, report: Report, raw: Readonly<Record<string, unknown>>): void {
+  if (raw.metrics === undefined && raw.judge === undefined) {
+    report([], 'value', 'needs "metrics" (threshold checks), "judge" (the sequential judge) or both');
   }
-  const { name, min, max } = value;
-  if (name !== undefined) {
-    const [lo, hi, unit] = name === 'success-rate' ? [0, 100, 'a percentage'] : [0, Infinity, 'milliseconds'];
-    for (const [key, v] of [['min', min], ['max', max]] as const) {
-      if (v !== undefined && (v < lo || v > hi)) {
-        report([key], 'value', `${name} is ${unit}: must be ${hi === Infinity ? `at least ${lo}` : `from ${lo} to ${hi}`}, got ${v}`);
-      }
-    }
+}
+
+function checkJudge(value: { minEffect?: number; tolerance?: number }, report: Report): void {
+  if (value.minEffect !== undefined && value.tolerance !== undefined && value.tolerance >= value.minEffect) {
+    report(['tolerance'], 'value', `must be below minEffect (${value.minEffect}), got ${value.tolerance}`);
   }
-  if (min !== undefined && max !== undefined && min > max) report(['min'], 'value', `must not exceed max (${max}), got ${min}`);
 }
 
 function checkSpec(_value: Partial<ObjectOut<typeof specFields>>, report: Report, raw: Readonly<Record<string, unknown>>): void {

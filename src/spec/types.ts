@@ -29,13 +29,53 @@ export type CanaryStep =
   /** Wait until `checks` analysis checks in a row have passed at the current weight. */
   | { analysis: { checks: number } };
 
-export type BuiltinMetricName = 'success-rate' | 'latency-p50' | 'latency-p95' | 'latency-p99';
+export type BuiltinMetricName = 'success-rate' | 'error-rate' | 'latency-p50' | 'latency-p95' | 'latency-p99';
+
+/** Provider errors in a row tolerated on one metric when the spec does not say (Argo's default). */
+export const DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4;
+
+/**
+ * Where a metric's values come from when not the proxy's own counts. Text
+ * fields may hold `{{service}}`, `{{version}}`, `{{window}}` and `{{listen}}`.
+ */
+export type MetricSourceSpec =
+  /** An instant PromQL query that yields one series or a scalar. */
+  | { type: 'prometheus'; address: string; query: string; timeout: Millis }
+  /** A GET of a JSON document; `jsonPath` (dot/bracket notation) picks the number. */
+  | { type: 'http'; url: string; jsonPath: string; headers?: Record<string, string>; timeout: Millis };
 
 export interface MetricCheckSpec {
-  name: BuiltinMetricName;
-  /** success-rate in percent (0–100); latency in milliseconds. */
+  /** A BuiltinMetricName when `provider` is absent; any name otherwise. */
+  name: string;
+  /** Absent: a builtin metric, read from the embedded proxy's counts. */
+  provider?: MetricSourceSpec;
+  /** Absolute bounds on the canary's value: success/error-rate in percent (0–100), latency in milliseconds. */
   min?: number;
   max?: number;
+  /** Relative bounds: the canary's value against stable's over the same window (canary ≥ minRatio × stable, ≤ maxRatio × stable). */
+  minRatio?: number;
+  maxRatio?: number;
+  /** Evaluated and recorded, but never changes the rollout. */
+  dryRun?: boolean;
+}
+
+/**
+ * The sequential judge: canary against stable on the proxy's own counts,
+ * evaluated continuously (every controller tick), valid at every look.
+ */
+export interface JudgeSpec {
+  /** False-rollback rate of a canary no worse than stable, however often it is looked at. */
+  alpha: number;
+  /** Smallest relative increase worth acting on: 1 = twice stable's error rate. */
+  minEffect: number;
+  /** Relative increase still treated as "no worse" by the rollback side (below minEffect). */
+  tolerance: number;
+  /** Errors (either version) a step must have seen before the weight may grow. */
+  minStepEvents: number;
+  /** How long a step may run past its duration while evidence is lacking; then onInconclusive applies. */
+  maxWait: Millis;
+  /** Also compare latency: the share of requests slower than stable's quantile. Absent: errors only. */
+  latency?: { quantile: number; warmupRequests: number };
 }
 
 export interface AnalysisSpec {
@@ -48,6 +88,10 @@ export interface AnalysisSpec {
   /** Canary requests needed in a check window for it to count; fewer is inconclusive, never a pass. */
   minRequests: number;
   metrics: MetricCheckSpec[];
+  /** Provider errors in a row tolerated on one metric; one more rolls back. spec/ always sets it (default 4). */
+  consecutiveErrorLimit?: number;
+  /** The sequential judge; absent when the spec has no `judge` block. */
+  judge?: JudgeSpec;
 }
 
 export interface RolloutSpec {
