@@ -10,7 +10,7 @@ import { ApiClient } from './client.js';
 import { follow } from './follow.js';
 import { outputMode } from './render.js';
 
-const RPS = 150;
+const RPS = 300;
 
 /**
  * `sluice demo`: a real server, real sample services and real load. A faulty
@@ -25,18 +25,18 @@ export async function runDemo(opts: { keep: boolean }): Promise<number> {
   const plane = await startControlPlane({ api: '127.0.0.1:0', dataDir, logger });
   let load: ReturnType<typeof startLoad> | undefined;
   try {
-    const v1 = await startSampleService({ version: 'v1', errorRate: 0.005, delayMs: 4, jitterMs: 3 });
+    const v1 = await startSampleService({ version: 'v1', errorRate: 0.01, delayMs: 4, jitterMs: 3 });
     const v2 = await startSampleService({ version: 'v2', errorRate: 0.08, delayMs: 80, jitterMs: 30 });
-    const v3 = await startSampleService({ version: 'v3', errorRate: 0.005, delayMs: 4, jitterMs: 3 });
+    const v3 = await startSampleService({ version: 'v3', errorRate: 0.01, delayMs: 4, jitterMs: 3 });
     services.push(v1, v2, v3);
     const listen = `127.0.0.1:${await freePort()}`;
     say(`Sluice demo — control plane at ${plane.url}, state in ${dataDir}`);
-    say(`  service "shop" at http://${listen}: v1 (stable, 0.5% errors) at ${v1.url}`);
+    say(`  service "shop" at http://${listen}: v1 (stable, 1% errors) at ${v1.url}`);
     say(`  v2 (faulty: 8% errors, +80 ms) at ${v2.url}; v3 (healthy) at ${v3.url}`);
     const client = new ApiClient(plane.url, 'demo');
     const mode = outputMode(undefined);
 
-    say(`\n① Canary v2 behind a 20% → 50% → 80% rollout, ${RPS} requests/s of load:`);
+    say(`\n① Canary v2 on steps of 10% → 20% → 40% → 60% → 80%, judged continuously against v1, ${RPS} requests/s of load:`);
     const first = await client.applyYaml(rolloutYaml(listen, v1.url, v2.url), 'demo-v2.yaml');
     load = startLoad(`http://${listen}`, RPS);
     const a = await follow(client, 'shop', { mode, intervalMs: 500, afterSeq: 0 });
@@ -79,22 +79,32 @@ spec:
   strategy:
     canary:
       steps:
+        - setWeight: 10
+        - pause: {duration: 10s}
         - setWeight: 20
-        - pause: {duration: 5s}
-        - setWeight: 50
-        - pause: {duration: 5s}
+        - pause: {duration: 10s}
+        - setWeight: 40
+        - pause: {duration: 10s}
+        - setWeight: 60
+        - pause: {duration: 10s}
         - setWeight: 80
-        - pause: {duration: 5s}
+        - pause: {duration: 10s}
   analysis:
-    interval: 4s
-    failureLimit: 0
-    inconclusiveLimit: 3
+    # The sequential judge compares canary with stable on every tick: errors, and the
+    # share of requests slower than stable's p99. It rolls back as soon as the evidence
+    # is 100:1 against the canary, and lets a healthy one through as soon as a
+    # doubling of the error rate is ruled out.
+    judge:
+      alpha: 0.01
+      minStepEvents: 5
+      maxWait: 1m
+      latency: {quantile: 0.99, warmupRequests: 300}
+    # A plain threshold check beside it, Flagger-style.
+    interval: 5s
     minRequests: 40
     metrics:
       - name: success-rate
-        min: 95
-      - name: latency-p99
-        max: 50
+        min: 90
   onInconclusive: rollback
 `;
 }
