@@ -1,22 +1,43 @@
+import type { Measurement } from '../metrics/provider.js';
 import type { AnalysisSpec, BuiltinMetricName, MetricCheckSpec } from '../spec/types.js';
+import { formatValue, plural, relativePhrase, withinPhrase } from './threshold-reason.js';
 import { worse } from './types.js';
 import type { CheckResult, MetricVerdict, Verdict, VersionWindow } from './types.js';
 
+export { formatValue } from './threshold-reason.js';
+
+/** What a provider measured for one metric over the check window: the canary always, stable for relative checks. */
+export interface MetricMeasurements {
+  canary: Measurement;
+  stable?: Measurement;
+}
+
 /**
- * Threshold checks with Flagger/Argo semantics: each metric of the canary's window
- * is held against its fixed bounds. Too few canary requests, or no value, is
- * `inconclusive` — never a pass — so a quiet canary is not promoted blind.
- * The overall verdict is the worst of the metrics'.
+ * Threshold checks with Flagger/Argo semantics: each metric of the canary is
+ * held against its absolute bounds (min/max) and its bounds relative to
+ * stable over the same window (minRatio/maxRatio). Too few canary requests,
+ * no value or a provider error is `inconclusive` — never a pass — so a quiet
+ * canary is not promoted blind. The overall verdict is the worst of the
+ * metrics', leaving out dry-run metrics.
+ *
+ * Builtin metrics are read from the windows; metrics with a provider need
+ * their measurements in `measured`, keyed by metric name.
  */
 export function evaluateThresholds(
   analysis: AnalysisSpec,
   canary: VersionWindow,
   stable: VersionWindow,
   window: { from: number; to: number },
+  measured: Readonly<Record<string, MetricMeasurements>> = {},
 ): CheckResult {
-  const metrics = analysis.metrics.map((metric) => judgeMetric(metric, canary, analysis.minRequests));
-  let verdict: Verdict = metrics.length === 0 ? volumeVerdict(canary, analysis.minRequests) : 'pass';
-  for (const m of metrics) verdict = worse(verdict, m.verdict);
+  const metrics = analysis.metrics.map((metric) => {
+    const m = Object.hasOwn(measured, metric.name) ? measured[metric.name] : builtinMeasurements(metric, canary, stable);
+    const verdict = judgeMetric(metric, m, { canary, stable, minRequests: analysis.minRequests });
+    return metric.dryRun ? { ...verdict, dryRun: true } : verdict;
+  });
+  const counted = metrics.filter((m) => !m.dryRun);
+  let verdict: Verdict = counted.length === 0 ? volumeVerdict(canary, analysis.minRequests) : 'pass';
+  for (const m of counted) verdict = worse(verdict, m.verdict);
   return {
     verdict,
     from: window.from,
@@ -31,94 +52,107 @@ export function evaluateThresholds(
 /** Which figure of a window each builtin metric reads, and its unit. */
 const READERS: Record<BuiltinMetricName, { read: (w: VersionWindow) => number | undefined; unit: string }> = {
   'success-rate': { read: (w) => w.successRate, unit: '%' },
+  'error-rate': { read: (w) => (w.requests > 0 ? (100 * w.errors) / w.requests : undefined), unit: '%' },
   'latency-p50': { read: (w) => w.p50, unit: 'ms' },
   'latency-p95': { read: (w) => w.p95, unit: 'ms' },
   'latency-p99': { read: (w) => w.p99, unit: 'ms' },
 };
 
-function judgeMetric(metric: MetricCheckSpec, canary: VersionWindow, minRequests: number): MetricVerdict {
-  const samples = canary.requests;
-  const base = { name: metric.name, samples, ...bounds(metric) };
-  const reader = READERS[metric.name] as (typeof READERS)[BuiltinMetricName] | undefined;
-  if (reader === undefined) {
-    // spec/ rejects unknown names; if one slips through, say so rather than judge blind.
-    const known = Object.keys(READERS).join(', ');
-    return { ...base, verdict: 'inconclusive', reason: `unknown metric "${String(metric.name)}"; use one of ${known}` };
+const BUILTIN_NAMES = Object.keys(READERS).join(', ');
+
+function reader(metric: MetricCheckSpec): (typeof READERS)[BuiltinMetricName] | undefined {
+  return metric.provider === undefined && Object.hasOwn(READERS, metric.name) ? READERS[metric.name as BuiltinMetricName] : undefined;
+}
+
+/** A builtin metric's value for each version, read from the proxy's windows. */
+export function builtinMeasurements(metric: MetricCheckSpec, canary: VersionWindow, stable: VersionWindow): MetricMeasurements {
+  const r = reader(metric);
+  const measure = (w: VersionWindow, version: string): Measurement => {
+    if (metric.provider !== undefined) return { phase: 'error', message: `${metric.name} was not measured by its ${metric.provider.type} provider` };
+    if (r === undefined) return { phase: 'error', message: `unknown metric "${metric.name}"; use one of ${BUILTIN_NAMES}` };
+    const value = r.read(w);
+    if (value === undefined) return { phase: 'nodata', samples: w.requests, message: `no ${version} requests in the window` };
+    return { phase: 'ok', value, samples: w.requests };
+  };
+  return { canary: measure(canary, 'canary'), stable: measure(stable, 'stable') };
+}
+
+interface Context {
+  canary: VersionWindow;
+  stable: VersionWindow;
+  minRequests: number;
+}
+
+function judgeMetric(metric: MetricCheckSpec, m: MetricMeasurements, ctx: Context): MetricVerdict {
+  const builtin = metric.provider === undefined;
+  const unit = reader(metric)?.unit ?? '';
+  const samples = builtin ? ctx.canary.requests : (m.canary.samples ?? 0);
+  const relative = metric.minRatio !== undefined || metric.maxRatio !== undefined;
+  const base: MetricVerdict = { name: metric.name, samples, ...bounds(metric), ...(builtin ? {} : { provider: metric.provider!.type }), verdict: 'inconclusive', reason: '' };
+  const source = builtin ? `(${plural(samples, 'request')})` : `(${metric.provider!.type})`;
+  const inconclusive = (reason: string, extra: Partial<MetricVerdict> = {}): MetricVerdict => ({ ...base, ...extra, verdict: 'inconclusive', reason });
+
+  const failed = ([['canary', m.canary], ['stable', relative ? m.stable : undefined]] as const).find(([, x]) => x?.phase === 'error');
+  if (failed) {
+    const [version, x] = failed;
+    const message = x!.message ?? 'no message';
+    const what = builtin ? 'could not be measured' : `query to ${metric.provider!.type} failed`;
+    return inconclusive(`${metric.name} ${what} for the ${version}: ${message}`, { error: message });
   }
-  const value = reader.read(canary);
-  const requests = plural(samples, 'request');
-  if (samples < minRequests) {
-    return {
-      ...base,
-      ...(value === undefined ? {} : { value }),
-      verdict: 'inconclusive',
-      reason: `only ${plural(samples, 'canary request')} in the window; need ${minRequests}`,
-    };
+  const value = m.canary.phase === 'ok' ? m.canary.value : undefined;
+  const withValue = value === undefined ? {} : { value };
+  if (builtin && samples < ctx.minRequests) {
+    return inconclusive(`only ${plural(samples, 'canary request')} in the window; need ${ctx.minRequests}`, withValue);
   }
   if (value === undefined || !Number.isFinite(value)) {
-    return { ...base, verdict: 'inconclusive', reason: `no ${metric.name} value for the canary in the window (${requests})` };
+    const why = builtin ? source : `(${m.canary.message ?? `${metric.provider!.type} returned no value`})`;
+    return inconclusive(`no ${metric.name} value for the canary in the window ${why}`);
   }
-  const shown = (v: number, bound?: number): string => formatValue(v, reader.unit, bound);
+  const shown = (v: number, bound?: number): string => formatValue(v, unit, bound);
   if (metric.min !== undefined && value < metric.min) {
-    const reason = `${metric.name} ${shown(value, metric.min)} is below the minimum ${shown(metric.min)} (${requests})`;
-    return { ...base, value, verdict: 'fail', reason };
+    return { ...base, value, verdict: 'fail', reason: `${metric.name} ${shown(value, metric.min)} is below the minimum ${shown(metric.min)} ${source}` };
   }
   if (metric.max !== undefined && value > metric.max) {
-    const reason = `${metric.name} ${shown(value, metric.max)} is above the maximum ${shown(metric.max)} (${requests})`;
-    return { ...base, value, verdict: 'fail', reason };
+    return { ...base, value, verdict: 'fail', reason: `${metric.name} ${shown(value, metric.max)} is above the maximum ${shown(metric.max)} ${source}` };
   }
-  return { ...base, value, verdict: 'pass', reason: `${metric.name} ${shown(value)} ${withinPhrase(metric, shown)} (${requests})` };
-}
+  if (!relative) return { ...base, value, verdict: 'pass', reason: `${metric.name} ${shown(value)} ${withinPhrase(metric, shown)} ${source}` };
 
-function bounds(metric: MetricCheckSpec): { min?: number; max?: number } {
-  return {
-    ...(metric.min === undefined ? {} : { min: metric.min }),
-    ...(metric.max === undefined ? {} : { max: metric.max }),
-  };
-}
-
-function withinPhrase(metric: MetricCheckSpec, shown: (v: number) => string): string {
-  if (metric.min !== undefined && metric.max !== undefined) {
-    return `is within ${shown(metric.min)} to ${shown(metric.max)}`;
+  const stableValue = m.stable?.phase === 'ok' ? m.stable.value : undefined;
+  if (builtin && ctx.stable.requests < ctx.minRequests) {
+    return inconclusive(`only ${plural(ctx.stable.requests, 'stable request')} in the window to compare ${metric.name} with; need ${ctx.minRequests}`, { value });
   }
-  if (metric.min !== undefined) return `meets the minimum ${shown(metric.min)}`;
-  if (metric.max !== undefined) return `is within the maximum ${shown(metric.max)}`;
-  return 'has no bound to meet';
+  if (stableValue === undefined || !Number.isFinite(stableValue)) {
+    const why = m.stable?.message ?? 'not measured';
+    return inconclusive(`${metric.name} ${shown(value)} cannot be compared with stable: no stable value in the window (${why})`, { value });
+  }
+  const rel = relativePhrase(metric, value, stableValue, shown);
+  const counts = builtin ? ` (${ctx.canary.requests} canary and ${plural(ctx.stable.requests, 'stable request')})` : ` ${source}`;
+  const figures = { value, stableValue, ...(rel.ratio === undefined ? {} : { ratio: rel.ratio }) };
+  if (!rel.ok) return { ...base, ...figures, verdict: 'fail', reason: `${metric.name} ${shown(value)} ${rel.text}${counts}` };
+  const absolute = metric.min !== undefined || metric.max !== undefined ? `${withinPhrase(metric, shown)} and ` : '';
+  return { ...base, ...figures, verdict: 'pass', reason: `${metric.name} ${shown(value)} ${absolute}${rel.text}${counts}` };
 }
 
-/** With no metrics listed, a check still needs enough canary traffic to count. */
+function bounds(metric: MetricCheckSpec): Pick<MetricVerdict, 'min' | 'max' | 'minRatio' | 'maxRatio'> {
+  const out: Pick<MetricVerdict, 'min' | 'max' | 'minRatio' | 'maxRatio'> = {};
+  for (const key of ['min', 'max', 'minRatio', 'maxRatio'] as const) if (metric[key] !== undefined) out[key] = metric[key];
+  return out;
+}
+
+/** With no metrics counted, a check still needs enough canary traffic to count. */
 function volumeVerdict(canary: VersionWindow, minRequests: number): Verdict {
   return canary.requests < minRequests ? 'inconclusive' : 'pass';
 }
 
-function summarize(
-  verdict: Verdict,
-  metrics: MetricVerdict[],
-  canary: VersionWindow,
-  stable: VersionWindow,
-  minRequests: number,
-): string {
+function summarize(verdict: Verdict, metrics: MetricVerdict[], canary: VersionWindow, stable: VersionWindow, minRequests: number): string {
   const traffic = `canary ${plural(canary.requests, 'request')}, stable ${plural(stable.requests, 'request')}`;
-  if (metrics.length === 0) {
+  const counted = metrics.filter((m) => !m.dryRun);
+  const dry = metrics.filter((m) => m.dryRun && m.verdict !== 'pass').map((m) => `; dry-run ${m.verdict} (ignored): ${m.reason}`).join('');
+  if (counted.length === 0) {
     const why = verdict === 'pass' ? 'no metrics to judge' : `only ${canary.requests} canary requests; need ${minRequests}`;
-    return `${verdict}: ${why} — ${traffic}`;
+    return `${verdict}: ${why}${dry} — ${traffic}`;
   }
-  const worst = new Set(metrics.filter((m) => m.verdict === verdict).map((m) => m.reason));
-  const why = verdict === 'pass' ? `all ${plural(metrics.length, 'metric')} within bounds` : [...worst].join('; ');
-  return `${verdict}: ${why} — ${traffic}`;
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-/**
- * A value with enough decimals that it never reads the same as the bound it
- * was compared with ("99.95%" rather than "100.0%" against a 99.96% minimum).
- */
-export function formatValue(value: number, unit: string, bound?: number): string {
-  if (Number.isInteger(value)) return `${value}${unit}`;
-  let digits = 1;
-  while (digits < 4 && bound !== undefined && Number(value.toFixed(digits)) === bound) digits++;
-  return `${Number(value.toFixed(digits))}${unit}`;
+  const worst = new Set(counted.filter((m) => m.verdict === verdict).map((m) => m.reason));
+  const why = verdict === 'pass' ? `all ${plural(counted.length, 'metric')} within bounds` : [...worst].join('; ');
+  return `${verdict}: ${why}${dry} — ${traffic}`;
 }

@@ -30,6 +30,17 @@ export interface MetricVerdict {
   max?: number;
   /** Canary samples the value rests on. */
   samples: number;
+  /** Where the value came from when not the proxy's own counts: "prometheus", "http". */
+  provider?: string;
+  /** Relative checks: stable's value over the same window, the canary/stable ratio and its bounds. */
+  stableValue?: number;
+  ratio?: number;
+  minRatio?: number;
+  maxRatio?: number;
+  /** A dry-run metric: recorded, never part of the check's verdict. */
+  dryRun?: boolean;
+  /** The provider failed (measurement phase `error`): what it said. Counts toward consecutiveErrorLimit. */
+  error?: string;
   /** One sentence a human understands, e.g. "success-rate 93.1% is below the minimum 99% (412 requests)". */
   reason: string;
 }

@@ -190,7 +190,7 @@ export class Controller extends EventEmitter {
       if (pending.actions.some((a) => a.type === 'setRoutes')) current = await this.confirm(current);
       const check = pending.actions.find((a) => a.type === 'runCheck');
       if (!check || check.type !== 'runCheck') return current;
-      const measured = measureCheck(this.windows, current, check.from, check.to);
+      const measured = await measureCheck(this.windows, current, check.from, check.to);
       pending = step(current.state, { type: 'check', result: measured }, this.now());
       if (pending.rejected) return current;
       current = this.save(current, pending, current.version, this.now());

@@ -37,6 +37,8 @@ export interface AnalysisCounters {
   nextCheckAt: number;
   /** A runCheck action was emitted and its result has not come back yet. */
   pending: boolean;
+  /** Provider errors in a row, per metric name (absent: none); over consecutiveErrorLimit rolls back. */
+  consecutiveErrors?: Record<string, number>;
 }
 
 /** Counts the proxy saw since the previous judge batch, all at one traffic split. */

@@ -14,6 +14,8 @@ export interface MetricQuery {
   /** Window, ms since epoch. */
   from: number;
   to: number;
+  /** The proxy's host:port for the service, for templates that use `{{listen}}`. */
+  listen?: string;
 }
 
 export interface Measurement {

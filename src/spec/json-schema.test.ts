@@ -57,9 +57,12 @@ describe('rolloutJsonSchema', () => {
     expect(ajv.validateSchema(schema)).toBe(true);
   });
 
-  it('closes every object (additionalProperties: false) except the free-form labels map', () => {
+  it('closes every object (additionalProperties: false) except the free-form labels and headers maps', () => {
     const open = objectNodes(rolloutJsonSchema()).filter(({ node }) => node.additionalProperties !== false);
-    expect(open.map((o) => o.at)).toEqual(['#/properties/metadata/properties/labels']);
+    expect(open.map((o) => o.at)).toEqual([
+      '#/properties/metadata/properties/labels',
+      '#/properties/spec/properties/analysis/properties/metrics/items/properties/provider/properties/http/properties/headers',
+    ]);
     for (const { node } of objectNodes(rolloutJsonSchema())) expect(typeof node.description).toBe('string');
   });
 
