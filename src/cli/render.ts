@@ -44,6 +44,11 @@ export function statusBlock(v: RolloutView, color: boolean): string {
     `  ${v.message}`,
   ];
   if (v.lastCheck) lines.push(`  last check: ${v.lastCheck.verdict} — ${v.lastCheck.summary}`);
+  if (v.judge) {
+    const state = v.judge.passed ? 'passed' : 'watching';
+    lines.push(`  judge (${state}): ${v.judge.errors?.reason ?? 'no requests judged yet'}`);
+    if (v.judge.latency) lines.push(`  judge latency: ${v.judge.latency.reason}`);
+  }
   return lines.join('\n');
 }
 

@@ -51,6 +51,15 @@ export function rolloutView(record: RolloutRecord, live?: LiveView) {
     routesConfirmed: JSON.stringify(record.confirmedRoutes) === JSON.stringify(s.routes),
     analysis: s.analysis,
     lastCheck: s.lastCheck,
+    judge: s.judge
+      ? {
+          passed: s.judge.passed,
+          stepEvents: s.judge.stepEvents,
+          errors: s.judge.last?.errors,
+          latency: s.judge.last?.latency,
+          latencyThresholdMs: s.judge.latency?.thresholdMs,
+        }
+      : undefined,
     live,
     startedAt: iso(s.startedAt),
     finishedAt: s.finishedAt === undefined ? undefined : iso(s.finishedAt),
