@@ -3,6 +3,7 @@ import type { Draft } from './draft.js';
 import { emit, isTerminal, isWatched } from './draft.js';
 import { pausedMessage, rollbackMessage, toleratedNote, waitingMessage } from './describe.js';
 import { endOnStable, pause, settle } from './steps.js';
+import { trackProviderErrors } from './metric-errors.js';
 
 /** Codes of the inputs the engine refuses; the state is then unchanged. */
 export const INVALID_TRANSITION = 'SLUICE_INVALID_TRANSITION';
@@ -61,6 +62,11 @@ export function takeCheck(draft: Draft, result: CheckResult): Rejection | undefi
     message: `check ${counters.checks} at ${state.canaryWeight}% canary: ${result.summary}`,
     data: { ...result },
   });
+  const providerFailure = trackProviderErrors(counters, spec, result);
+  if (providerFailure !== undefined) {
+    endOnStable(draft, 'rolled-back', providerFailure, { data: { check: { ...result } } });
+    return undefined;
+  }
 
   if (result.verdict === 'pass') {
     counters.inconclusiveInARow = 0;
