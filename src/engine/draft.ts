@@ -1,4 +1,5 @@
 import { allToStable } from '../routers/router.js';
+import { routeOptionsOf } from '../routers/route-options.js';
 import type { Routes } from '../routers/router.js';
 import type { RolloutSpec } from '../spec/types.js';
 import type { Action, EventDraft, Phase, RolloutState } from './types.js';
@@ -32,12 +33,13 @@ export function splitRoutes(spec: RolloutSpec, canaryWeight: number): Routes {
     stable: [...spec.service.stable.upstreams],
     canary: [...spec.service.canary.upstreams],
     canaryWeight,
+    ...routeOptionsOf(spec.service),
   };
 }
 
 /** After promotion the canary's upstreams are the new stable and carry everything. */
 export function promotedRoutes(spec: RolloutSpec): Routes {
-  return { listen: spec.service.listen, stable: [...spec.service.canary.upstreams], canary: [], canaryWeight: 0 };
+  return { listen: spec.service.listen, stable: [...spec.service.canary.upstreams], canary: [], canaryWeight: 0, ...routeOptionsOf(spec.service) };
 }
 
 /** The rollback/abort routes: the spec's split with no canary traffic. */

@@ -12,6 +12,24 @@ export interface Routes {
   canary: string[];
   /** Share of requests sent to canary, 0–100. */
   canaryWeight: number;
+  /** Data-plane timeouts for this service; omitted ones take the data plane's defaults. */
+  timeouts?: RouteTimeouts;
+  /** Terminate TLS on `listen` with this PEM certificate and key (reloaded when the files change). */
+  tls?: { certFile: string; keyFile: string };
+  /** Retry idempotent, bodiless requests on stable when a canary instance refused the connection. */
+  retryToStable?: boolean;
+}
+
+/** Timeouts in milliseconds (see docs/rollout-spec.md `spec.service.timeouts`). */
+export interface RouteTimeouts {
+  /** An upstream instance must accept the connection within this (else 504). */
+  connectMs?: number;
+  /** An upstream must send its response headers within this (else 504). */
+  headersMs?: number;
+  /** Longest silence from either side while a request is in flight. */
+  idleMs?: number;
+  /** A client must send its complete request headers within this (slowloris). */
+  clientHeadersMs?: number;
 }
 
 export interface TrafficRouter {

@@ -1,5 +1,7 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Routes } from './router.js';
 import { RouterError } from './errors.js';
+import { validateRouteOptions } from './route-options.js';
 
 /** A parsed `listen` address. `host` is '' for "all interfaces". */
 export interface ListenAddress {
@@ -67,25 +69,25 @@ export function validateRoutes(service: string, routes: Routes): void {
     }
   }
   if (routes.stable.length === 0) throw invalid(service, 'stable needs at least one upstream URL');
+  validateRouteOptions(service, routes);
 }
 
-/** A deep copy of routes, so callers can't mutate what a router carries. */
+/**
+ * A deep copy of routes, so callers can't mutate what a router carries. Routes
+ * are plain data; every field is kept, including optional ones added later.
+ */
 export function copyRoutes(routes: Routes): Routes {
-  return {
-    listen: routes.listen,
-    stable: [...routes.stable],
-    canary: [...routes.canary],
-    canaryWeight: routes.canaryWeight,
-  };
+  return structuredClone(routes);
 }
 
-/** True when two routes carry exactly the same split. */
+/** True when two routes carry exactly the same split and settings. */
 export function sameRoutes(a: Routes, b: Routes): boolean {
   return (
     a.listen === b.listen &&
     a.canaryWeight === b.canaryWeight &&
     sameList(a.stable, b.stable) &&
-    sameList(a.canary, b.canary)
+    sameList(a.canary, b.canary) &&
+    isDeepStrictEqual(a, b)
   );
 }
 

@@ -1,7 +1,8 @@
 import { hostPort, httpOrigin, httpOriginOf } from './address-fields.js';
 import { isMapping, list, object, oneKeyOf, optional, record, required, withDefault, type Infer, type ObjectOut, type Report } from './schema.js';
-import { duration, integer, number, oneOf, string } from './schema-scalars.js';
+import { boolean, duration, integer, number, oneOf, string } from './schema-scalars.js';
 import { metric } from './metric-schema.js';
+import { hooks, notifications } from './hook-schema.js';
 import { API_VERSION, DEFAULT_CONSECUTIVE_ERROR_LIMIT } from './types.js';
 
 /**
@@ -45,6 +46,23 @@ const service = object(
     listen: required(hostPort('host:port the embedded proxy listens on for this service', '127.0.0.1:8080')),
     stable: required(version('stable', 'http://127.0.0.1:9001')),
     canary: required(version('canary', 'http://127.0.0.1:9002')),
+    timeouts: optional(object(
+      {
+        connect: optional(duration('an upstream instance must accept a connection within this, else 504 (default 5s)')),
+        headers: optional(duration('an upstream must send its response headers within this, else 504 (default 30s)')),
+        idle: optional(duration('longest silence from either side while a request is in flight (default 60s)')),
+        clientHeaders: optional(duration('a client must send its complete request headers within this, else it is cut off (default 10s)')),
+      },
+      { description: "the embedded proxy's timeouts for this service" },
+    )),
+    tls: optional(object(
+      {
+        certFile: required(string({ description: 'PEM certificate (chain) file', expected: 'a file path such as /etc/sluice/tls/cert.pem' })),
+        keyFile: required(string({ description: "PEM file with the certificate's private key", expected: 'a file path such as /etc/sluice/tls/key.pem' })),
+      },
+      { description: 'terminate TLS on listen with this certificate and key; the files are reloaded when they change' },
+    )),
+    retryToStable: optional(boolean('retry idempotent requests without a body on stable when a canary instance refused the connection (still counted as a canary error)')),
   },
   { description: 'where traffic arrives and the two versions it is split between' },
 );
@@ -143,6 +161,8 @@ const specFields = {
   analysis: optional(analysis),
   onFailure: withDefault(oneOf(['rollback'], 'what a failed analysis does'), 'rollback'),
   onInconclusive: withDefault(oneOf(['pause', 'rollback'], 'what happens after too many inconclusive checks'), 'pause'),
+  hooks: optional(hooks),
+  notifications: optional(notifications),
 };
 
 const spec = object(

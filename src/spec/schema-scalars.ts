@@ -83,6 +83,21 @@ export function string(opts: StringOptions): Schema<string> {
   };
 }
 
+/** true or false (YAML's `true`/`false`; quoted strings are not booleans). */
+export function boolean(description: string): Schema<boolean> {
+  return {
+    description,
+    parse(value, path, issues) {
+      if (typeof value === 'boolean') return value;
+      issues.push({ path, at: 'value', message: `must be true or false, got ${describeValue(value)}` });
+      return INVALID;
+    },
+    toJsonSchema() {
+      return { type: 'boolean', description };
+    },
+  };
+}
+
 /** One of a fixed set of strings; a near miss gets a suggestion. */
 export function oneOf<const T extends string>(values: readonly T[], description: string): Schema<T> {
   const listed = values.map((v) => `"${v}"`).join(', ');

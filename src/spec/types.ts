@@ -4,6 +4,8 @@
  * only spec/ knows how YAML maps onto it.
  */
 
+import type { HookSpec, NotificationSpec } from './lifecycle-types.js';
+
 export const API_VERSION = 'sluice.dev/v1alpha1';
 
 /** Durations are carried as milliseconds after parsing ("30s", "2m", "1h30m" in YAML). */
@@ -19,6 +21,23 @@ export interface ServiceSpec {
   listen: string;
   stable: VersionSpec;
   canary: VersionSpec;
+  /** Embedded-proxy timeouts for this service; omitted ones take the proxy's defaults. */
+  timeouts?: ServiceTimeouts;
+  /** Terminate TLS on `listen` with this PEM certificate and key, reloaded when the files change. */
+  tls?: { certFile: string; keyFile: string };
+  /** Retry idempotent, bodiless requests on stable when a canary instance refused the connection. */
+  retryToStable?: boolean;
+}
+
+export interface ServiceTimeouts {
+  /** An upstream instance must accept a connection within this, else 504. */
+  connect?: Millis;
+  /** An upstream must send response headers within this, else 504. */
+  headers?: Millis;
+  /** Longest silence from either side while a request is in flight. */
+  idle?: Millis;
+  /** A client must send its complete request headers within this (slow clients are cut off). */
+  clientHeaders?: Millis;
 }
 
 /** One explicit canary step. Exactly one key is set. */
@@ -102,6 +121,10 @@ export interface RolloutSpec {
   analysis?: AnalysisSpec;
   onFailure: 'rollback';
   onInconclusive: 'pause' | 'rollback';
+  /** Webhooks and gates around the steps (lifecycle-types.ts). */
+  hooks?: HookSpec[];
+  /** Where to tell people about the rollout (lifecycle-types.ts). */
+  notifications?: NotificationSpec[];
 }
 
 export interface Rollout {
