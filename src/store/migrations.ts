@@ -43,6 +43,23 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'routes the data plane confirmed',
     sql: `ALTER TABLE rollouts ADD COLUMN confirmed_routes TEXT;`,
   },
+  {
+    version: 3,
+    description: 'API tokens (hashes only)',
+    sql: `
+      CREATE TABLE tokens (
+        id TEXT PRIMARY KEY NOT NULL,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        last_used_at INTEGER,
+        revoked_at INTEGER,
+        revoked_by TEXT
+      );
+      CREATE UNIQUE INDEX tokens_active_name ON tokens (name) WHERE revoked_at IS NULL;`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -83,7 +83,7 @@ describe('SqliteStore on disk', () => {
     expect(next.record).toMatchObject({ version: 4, createdAt: 100, confirmedRoutes: state.routes });
     store.close();
     const check = new Database(file, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     check.close();
   });
 
