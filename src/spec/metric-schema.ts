@@ -17,24 +17,26 @@ export const BUILTIN_METRICS: readonly BuiltinMetricName[] = ['success-rate', 'e
 const SAMPLE_VALUES = { service: 'checkout', version: 'canary', window: '30s', listen: '127.0.0.1:8080' };
 
 /** Text that may hold `{{service}}`-style placeholders; an unknown one is an error at the field. */
-function templated(description: string, expected: string, check?: (rendered: string) => string | undefined): Schema<string> {
+function templated(description: string, expected: string, check?: (rendered: string, raw: string) => string | undefined): Schema<string> {
   return string({
     description: `${description}; may use {{service}}, {{version}}, {{window}} and {{listen}}`,
     expected,
-    check: (value) => checkTemplate(value) ?? check?.(renderTemplate(value, SAMPLE_VALUES)),
+    // Checked with sample values filled in, so a placeholder may stand where the URL syntax allows it.
+    check: (value) => checkTemplate(value) ?? check?.(renderTemplate(value, SAMPLE_VALUES), value),
   });
 }
 
-function httpUrl(value: string, what: string, allowQuery: boolean): string | undefined {
+function httpUrl(value: string, what: string, allowQuery: boolean, raw = value): string | undefined {
+  const got = `got ${JSON.stringify(raw)}`;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return `is not a valid URL, got ${JSON.stringify(value)}; expected something like ${what}`;
+    return `is not a valid URL, ${got}; expected something like ${what}`;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must be an http:// or https:// URL, got ${JSON.stringify(value)}`;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must be an http:// or https:// URL, ${got}`;
   if (url.username !== '' || url.password !== '') return 'must not contain credentials; pass them in headers';
-  if (!allowQuery && (url.search !== '' || url.hash !== '')) return `must not have a query or fragment, got ${JSON.stringify(value)}`;
+  if (!allowQuery && (url.search !== '' || url.hash !== '')) return `must not have a query or fragment, ${got}`;
   return undefined;
 }
 
@@ -55,7 +57,7 @@ const prometheus = object(
 
 const http = object(
   {
-    url: required(templated('the URL of a JSON document to GET', 'an http:// or https:// URL', (v) => httpUrl(v, 'http://127.0.0.1:9300/health', true))),
+    url: required(templated('the URL of a JSON document to GET', 'an http:// or https:// URL', (v, raw) => httpUrl(v, 'http://127.0.0.1:9300/health', true, raw))),
     jsonPath: required(string({
       description: 'where the number is in the JSON response, in dot/bracket notation such as data.ratio or items[0].value',
       expected: 'a field path such as data.ratio',
