@@ -31,7 +31,7 @@ export function relativePhrase(metric: MetricCheckSpec, value: number, stable: n
     return { ok: !tooHigh && !tooLow, text: `is ${side} ${stableShown}, so no ratio to it exists (${limits})` };
   }
   const ratio = value / stable;
-  return { ok: !tooHigh && !tooLow, ratio, text: `is ${formatValue(ratio, '×', bound)} ${stableShown} (${limits})` };
+  return { ok: !tooHigh && !tooLow, ratio, text: `is ${formatRatio(ratio, bound)} ${stableShown} (${limits})` };
 }
 
 function ratioText(r: number): string {
@@ -48,13 +48,22 @@ export function plural(n: number, noun: string): string {
 }
 
 /**
- * A value with two significant figures (at least one decimal), and more when
- * needed so that it never reads the same as the bound it was compared with
- * ("99.95%" rather than "100.0%" against a 99.96% minimum).
+ * A value with one decimal from 10 up and three significant figures below,
+ * and more when needed so that it never reads the same as the bound it was
+ * compared with ("99.95%" rather than "100.0%" against a 99.96% minimum).
  */
 export function formatValue(value: number, unit: string, bound?: number): string {
+  return rounded(value, unit, 3, bound);
+}
+
+/** A ratio to two significant figures ("3.1×", "0.95×"), more when it would read the same as its bound. */
+export function formatRatio(ratio: number, bound?: number): string {
+  return rounded(ratio, '×', 2, bound);
+}
+
+function rounded(value: number, unit: string, significant: number, bound?: number): string {
   if (Number.isInteger(value) || !Number.isFinite(value)) return `${value}${unit}`;
-  const start = Math.min(12, Math.max(1, 1 - Math.floor(Math.log10(Math.abs(value)))));
+  const start = Math.min(12, Math.max(1, significant - 1 - Math.floor(Math.log10(Math.abs(value)))));
   let digits = start;
   while (digits < start + 3 && bound !== undefined && Number(value.toFixed(digits)) === bound) digits++;
   return `${Number(value.toFixed(digits))}${unit}`;

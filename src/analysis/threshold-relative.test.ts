@@ -34,7 +34,7 @@ const cases: Array<{
     name: 'builtin error-rate 3.1× stable fails a 1.2× bound',
     metric: { name: 'error-rate', maxRatio: 1.2 }, canary: win(1000, 24), stable: win(4000, 31),
     verdict: 'fail', ratio: 2.4 / 0.775,
-    reason: "error-rate 2.4% is 3.1× stable's 0.78% (max 1.2×) (1000 canary and 4000 stable requests)",
+    reason: "error-rate 2.4% is 3.1× stable's 0.775% (max 1.2×) (1000 canary and 4000 stable requests)",
   },
   {
     name: 'builtin error-rate within the ratio passes',
@@ -46,7 +46,7 @@ const cases: Array<{
     name: 'a ratio just over the bound shows enough decimals to differ from it',
     metric: { name: 'error-rate', maxRatio: 1.2 }, canary: win(10000, 121), stable: win(10000, 100),
     verdict: 'fail', ratio: 1.21,
-    reason: "error-rate 1.2% is 1.21× stable's 1% (max 1.2×) (10000 canary and 10000 stable requests)",
+    reason: "error-rate 1.21% is 1.21× stable's 1% (max 1.2×) (10000 canary and 10000 stable requests)",
   },
   {
     name: 'absolute and relative combined: both met',
@@ -106,7 +106,7 @@ const cases: Array<{
     name: 'provider metric, absolute bound, fails with small values shown exactly',
     metric: { name: 'checkout-error-ratio', provider: PROM, max: 0.01 }, measured: { canary: ok(0.0123) },
     verdict: 'fail',
-    reason: 'checkout-error-ratio 0.012 is above the maximum 0.01 (prometheus)',
+    reason: 'checkout-error-ratio 0.0123 is above the maximum 0.01 (prometheus)',
   },
   {
     name: 'provider metric, relative: stable queried too',
