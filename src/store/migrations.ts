@@ -60,6 +60,43 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE UNIQUE INDEX tokens_active_name ON tokens (name) WHERE revoked_at IS NULL;`,
   },
+  {
+    version: 4,
+    description: 'feature flags: flag sets, their change events, client (SDK) keys',
+    sql: `
+      CREATE TABLE flag_sets (
+        environment TEXT NOT NULL,
+        name TEXT NOT NULL,
+        document TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        updated_by TEXT NOT NULL,
+        PRIMARY KEY (environment, name)
+      );
+      CREATE TABLE flag_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        environment TEXT NOT NULL,
+        flag_set TEXT,
+        flag TEXT,
+        time INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        message TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        data TEXT
+      );
+      CREATE INDEX flag_events_environment_flag ON flag_events (environment, flag, seq);
+      CREATE TABLE flag_client_keys (
+        id TEXT PRIMARY KEY NOT NULL,
+        environment TEXT NOT NULL,
+        name TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        hint TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        revoked_at INTEGER
+      );`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
