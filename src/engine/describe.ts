@@ -73,7 +73,8 @@ export function pausedMessage(state: RolloutState, actor?: string): string {
 
 /** The reasons of the metrics that decided a check's verdict. */
 export function reasonsOf(result: CheckResult): string {
-  const deciding = result.metrics.filter((m) => m.verdict === result.verdict).map((m) => m.reason);
+  // Dry-run metrics are recorded in the check, never quoted as deciding it.
+  const deciding = result.metrics.filter((m) => m.verdict === result.verdict && !m.dryRun).map((m) => m.reason);
   return deciding.length > 0 ? deciding.join('; ') : result.summary;
 }
 
