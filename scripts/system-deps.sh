@@ -2,7 +2,8 @@
 # Installs the Debian packages the test suite runs against (real servers, not fakes),
 # skipping those already present. Needs root on a fresh machine; apt does not start services.
 set -euo pipefail
-PACKAGES=(${SLUICE_TEST_PACKAGES:-})
+# prometheus: test/e2e/prometheus.test.ts runs /usr/bin/prometheus (Debian 2.42).
+PACKAGES=(prometheus ${SLUICE_TEST_PACKAGES:-})
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
