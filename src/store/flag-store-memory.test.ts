@@ -1,0 +1,4 @@
+import { runFlagStoreContract } from './flag-store-contract.js';
+import { MemoryFlagStore } from './flag-store-memory.js';
+
+runFlagStoreContract('memory', () => new MemoryFlagStore());
