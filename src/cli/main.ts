@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { CliError } from './client.js';
 import { registerRolloutCommands } from './rollout-commands.js';
 import { registerLocalCommands } from './local-commands.js';
+import { registerPlanCommand } from './plan-command.js';
 
 const program = new Command('sluice')
   .description('Progressive delivery that runs anywhere: canary rollouts judged on real traffic, promoted or rolled back automatically.')
@@ -20,6 +21,7 @@ Getting started:
   );
 
 registerLocalCommands(program);
+registerPlanCommand(program);
 registerRolloutCommands(program);
 
 program.exitOverride();
