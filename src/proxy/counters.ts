@@ -4,6 +4,9 @@ import type { HistogramData } from './histogram.js';
 /** Which version of a service a request went to. */
 export type Role = 'stable' | 'canary';
 
+/** The code a request is counted under when its client left before any status was sent (nginx's convention). */
+export const CLIENT_GONE_CODE = 499;
+
 /** Cumulative counters of one version, as plain data. */
 export interface VersionCounters {
   requests: number;
@@ -13,8 +16,14 @@ export interface VersionCounters {
   proxyErrors: number;
   /** status5xx + proxyErrors. */
   errors: number;
-  /** Request received → response finished, in milliseconds. */
+  /** Request received → response finished, in milliseconds (an upgrade: until the 101 arrived). */
   latency: HistogramData;
+  /** Finished requests by the status code the client got ("499": the client left first). */
+  codes?: Record<string, number>;
+  /** Requests sent on to stable after this version's instance refused the connection (retryToStable). */
+  retried?: number;
+  /** Times one of this version's instances was ejected after consecutive failures. */
+  ejections?: number;
 }
 
 /** Counters of one service since the proxy started; a deep copy. */
@@ -23,6 +32,8 @@ export interface ServiceSnapshot {
   at: number;
   stable: VersionCounters;
   canary: VersionCounters;
+  /** Requests refused before any version was chosen, by reason (malformed, too-large headers, …). */
+  rejected?: Record<string, number>;
 }
 
 /** Live, mutable counters of one version. Only the proxy's hot path writes them. */
@@ -30,7 +41,16 @@ export class RoleCounters {
   requests = 0;
   status5xx = 0;
   proxyErrors = 0;
+  retried = 0;
+  ejections = 0;
+  /** Indexed by status code (0–599); a typed array keeps the hot path free of map lookups. */
+  readonly codes = new Float64Array(600);
   readonly latency = new Histogram();
+
+  /** Counts one finished request under the status `code` the client got. */
+  finish(code: number): void {
+    this.codes[code > 0 && code < 600 ? code : 0]++;
+  }
 
   toData(): VersionCounters {
     return {
@@ -39,16 +59,60 @@ export class RoleCounters {
       proxyErrors: this.proxyErrors,
       errors: this.status5xx + this.proxyErrors,
       latency: this.latency.toData(),
+      codes: codesToData(this.codes),
+      retried: this.retried,
+      ejections: this.ejections,
     };
   }
+}
+
+function codesToData(codes: Float64Array): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let i = 0; i < codes.length; i++) if (codes[i] > 0) out[String(i)] = codes[i];
+  return out;
 }
 
 /** Live counters of one service, kept for the proxy's lifetime (they survive route changes). */
 export class ServiceCounters {
   readonly stable = new RoleCounters();
   readonly canary = new RoleCounters();
+  readonly rejected = new Map<string, number>();
+
+  reject(reason: string): void {
+    this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
+  }
 
   snapshot(at: number): ServiceSnapshot {
-    return { at, stable: this.stable.toData(), canary: this.canary.toData() };
+    return { at, stable: this.stable.toData(), canary: this.canary.toData(), rejected: Object.fromEntries(this.rejected) };
   }
+}
+
+function addRecords(a: Record<string, number> | undefined, b: Record<string, number> | undefined): Record<string, number> {
+  const out: Record<string, number> = { ...a };
+  for (const k in b) out[k] = (out[k] ?? 0) + b[k];
+  return out;
+}
+
+function addVersions(a: VersionCounters, b: VersionCounters): VersionCounters {
+  return {
+    requests: a.requests + b.requests,
+    status5xx: a.status5xx + b.status5xx,
+    proxyErrors: a.proxyErrors + b.proxyErrors,
+    errors: a.errors + b.errors,
+    latency: Histogram.fromData(a.latency).merge(Histogram.fromData(b.latency)).toData(),
+    codes: addRecords(a.codes, b.codes),
+    retried: (a.retried ?? 0) + (b.retried ?? 0),
+    ejections: (a.ejections ?? 0) + (b.ejections ?? 0),
+  };
+}
+
+/** The sum of several processes' snapshots of one service (taken `at`); undefined for none. */
+export function mergeSnapshots(parts: readonly ServiceSnapshot[], at: number): ServiceSnapshot | undefined {
+  if (parts.length === 0) return undefined;
+  let out: ServiceSnapshot = structuredClone({ ...parts[0], at });
+  for (let i = 1; i < parts.length; i++) {
+    const p = parts[i];
+    out = { at, stable: addVersions(out.stable, p.stable), canary: addVersions(out.canary, p.canary), rejected: addRecords(out.rejected, p.rejected) };
+  }
+  return out;
 }

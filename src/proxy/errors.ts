@@ -5,7 +5,11 @@ export type ProxyErrorCode =
   /** Another service already listens on that address. */
   | 'SLUICE_PROXY_LISTEN_CONFLICT'
   /** The proxy was closed; it carries no more services. */
-  | 'SLUICE_PROXY_CLOSED';
+  | 'SLUICE_PROXY_CLOSED'
+  /** A TLS certificate or key could not be read, or the two do not form a pair. */
+  | 'SLUICE_PROXY_TLS'
+  /** A proxy worker process failed to start, answer or apply a change. */
+  | 'SLUICE_PROXY_WORKER';
 
 /** An error from the embedded proxy: `code` for programs, a sentence saying what to do for people. */
 export class ProxyError extends Error {

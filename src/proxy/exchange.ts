@@ -2,10 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
+import { CLIENT_GONE_CODE } from './counters.js';
 import type { Role, RoleCounters } from './counters.js';
-import type { Upstream } from './upstreams.js';
-import { describeFailure } from './failure.js';
+import { describeFailure, isGatewayStatus, isRefused } from './failure.js';
+import type { ForwardedRequest } from './headers.js';
 import { forwardRequestHeaders, forwardResponseHeaders } from './headers.js';
+import { nextUpstream } from './route-table.js';
+import type { ServiceScope, ServiceSettings } from './settings.js';
+import type { Upstream } from './upstreams.js';
 
 /** The reason passed to undici when the client went away first. */
 class ClientGoneError extends Error {
@@ -20,46 +24,80 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined;
 }
 
+/** Methods a client may repeat without changing the outcome (RFC 9110 §9.2.2). */
+function isIdempotent(method: string | undefined): boolean {
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+    case 'OPTIONS':
+    case 'PUT':
+    case 'DELETE':
+    case 'TRACE':
+      return true;
+    default:
+      return false;
+  }
+}
+
 /**
  * One proxied request: the undici dispatch handler that streams the upstream
- * response into the client's response, with backpressure both ways, and
- * records the outcome in the chosen version's counters.
+ * response into the client's response, with backpressure both ways, records
+ * the outcome in the chosen version's counters and instance health, and, when
+ * the service allows it, sends a request the canary refused on to stable.
  */
 export class Exchange implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null;
   private gone = false;
   private headersSent = false;
+  /** Status sent to the client (0: none yet). */
+  private code = 0;
+  private counters: RoleCounters;
+  private readonly settings: ServiceSettings;
+  private readonly body: IncomingMessage | null;
 
-  constructor(
+  private constructor(
+    private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
-    private readonly role: Role,
-    private readonly upstream: Upstream,
-    private readonly counters: RoleCounters,
-    private readonly requestId: string,
+    private readonly scope: ServiceScope,
+    private role: Role,
+    private upstream: Upstream,
+    private readonly fwd: ForwardedRequest,
     private readonly start: number,
-  ) {}
+  ) {
+    this.counters = role === 'stable' ? scope.counters.stable : scope.counters.canary;
+    this.settings = scope.settings;
+    this.body = hasBody(req) ? req : null;
+  }
 
-  /** Sends `req` to `upstream` and answers on `res`. */
+  /** Sends `req` to `upstream` (an instance of `role`) and answers on `res`. */
   static forward(
     req: IncomingMessage,
     res: ServerResponse,
+    scope: ServiceScope,
     role: Role,
     upstream: Upstream,
-    counters: RoleCounters,
+    proto: 'http' | 'https',
     start: number,
   ): void {
-    counters.requests++;
-    const fwd = forwardRequestHeaders(req.rawHeaders, req.socket.remoteAddress);
-    const ex = new Exchange(res, role, upstream, counters, fwd.requestId, start);
+    const fwd = forwardRequestHeaders(req.rawHeaders, req.socket.remoteAddress, proto);
+    const ex = new Exchange(req, res, scope, role, upstream, fwd, start);
     res.once('close', ex.onClientClose);
-    upstream.pool.dispatch(
+    ex.send();
+  }
+
+  private send(): void {
+    this.counters.requests++;
+    const s = this.settings;
+    this.upstream.pool.dispatch(
       {
-        path: req.url ?? '/',
-        method: req.method as Dispatcher.HttpMethod,
-        headers: fwd.headers,
-        body: hasBody(req) ? req : null,
+        path: this.req.url ?? '/',
+        method: this.req.method as Dispatcher.HttpMethod,
+        headers: this.fwd.headers,
+        body: this.body,
+        headersTimeout: s.headersTimeoutMs,
+        bodyTimeout: s.idleTimeoutMs,
       },
-      ex,
+      this,
     );
   }
 
@@ -80,15 +118,18 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(
-    controller: Dispatcher.DispatchController,
+    _controller: Dispatcher.DispatchController,
     statusCode: number,
     headers: IncomingHttpHeaders,
     statusMessage?: string,
   ): void {
-    if (statusCode < 200) return; // 1xx informational: the client's own server already handled Expect
-    if (statusCode >= 500) this.counters.status5xx++;
-    this.res.writeHead(statusCode, statusMessage, forwardResponseHeaders(headers, this.role, this.requestId));
+    if (statusCode < 200) return; // 1xx informational: the proxy's own server already answered Expect
+    this.res.writeHead(statusCode, statusMessage, forwardResponseHeaders(headers, this.role, this.fwd.requestId));
     this.headersSent = true;
+    this.code = statusCode;
+    if (statusCode >= 500) this.counters.status5xx++;
+    if (isGatewayStatus(statusCode)) this.unwell();
+    else this.upstream.health.success();
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -100,29 +141,63 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.res.end();
+    this.counters.finish(this.code);
     this.counters.latency.record(performance.now() - this.start);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
-    if (this.gone || err === clientGone) return; // the client left: not the upstream's fault
+    if (this.gone || err === clientGone) {
+      // The client left: not the upstream's fault, and no latency worth recording.
+      this.counters.finish(this.headersSent ? this.code : CLIENT_GONE_CODE);
+      return;
+    }
     this.counters.proxyErrors++;
+    this.unwell();
     if (this.headersSent) {
       // Too late for a status code: cut the client off so it sees a truncated response.
+      this.counters.finish(this.code);
+      this.counters.latency.record(performance.now() - this.start);
       this.res.destroy(err);
-    } else {
-      const failure = describeFailure(err, this.role, this.upstream.origin);
-      this.res.writeHead(failure.status, [
-        'content-type',
-        'text/plain; charset=utf-8',
-        'content-length',
-        String(Buffer.byteLength(failure.body)),
-        'x-sluice-version',
-        this.role,
-        'x-request-id',
-        this.requestId,
-      ]);
-      this.res.end(failure.body);
+      return;
     }
+    const failure = describeFailure(err, this.role, this.upstream.origin);
+    this.counters.finish(failure.status);
     this.counters.latency.record(performance.now() - this.start);
+    if (this.retryOnStable(err)) return;
+    this.res.writeHead(failure.status, [
+      'content-type',
+      'text/plain; charset=utf-8',
+      'content-length',
+      String(Buffer.byteLength(failure.body)),
+      'x-sluice-version',
+      this.role,
+      'x-request-id',
+      this.fwd.requestId,
+    ]);
+    this.res.end(failure.body);
+  }
+
+  /** A canary instance refused the connection: send the request to stable if the service allows it and it is safe. */
+  private retryOnStable(err: Error): boolean {
+    if (this.role !== 'canary' || !this.settings.retryToStable) return false;
+    if (!isRefused(err) || this.body !== null || !isIdempotent(this.req.method)) return false;
+    this.counters.retried++;
+    this.role = 'stable';
+    this.counters = this.scope.counters.stable;
+    this.upstream = nextUpstream(this.scope.table.stable, this.scope.now);
+    this.controller = null;
+    this.send();
+    return true;
+  }
+
+  /** The instance failed this request: count it toward ejecting the instance. */
+  private unwell(): void {
+    const s = this.scope;
+    if (!this.upstream.health.failure(s.now(), s.outlier)) return;
+    this.counters.ejections++;
+    s.log.warn(
+      { service: s.name, version: this.role, upstream: this.upstream.origin, until: new Date(this.upstream.health.ejectedUntil).toISOString() },
+      'proxy ejected a failing upstream instance',
+    );
   }
 }

@@ -43,3 +43,13 @@ export function describeFailure(err: unknown, version: string, origin: string): 
     }
   }
 }
+
+/** True when the instance refused the connection: nothing reached it, so the request can safely go elsewhere. */
+export function isRefused(err: unknown): boolean {
+  return codeOf(err) === 'ECONNREFUSED';
+}
+
+/** Upstream statuses that say the instance (or what stands behind it) is unwell, for outlier detection. */
+export function isGatewayStatus(status: number): boolean {
+  return status === 502 || status === 503 || status === 504;
+}

@@ -25,7 +25,8 @@ function connectionListed(value: string | undefined): Set<string> | undefined {
   const names = new Set<string>();
   for (const token of value.split(',')) {
     const t = token.trim().toLowerCase();
-    if (t && t !== 'close' && t !== 'keep-alive') names.add(t);
+    // "upgrade" names the Upgrade header, which is hop-by-hop already (and kept on purpose for a protocol switch).
+    if (t && t !== 'close' && t !== 'keep-alive' && t !== 'upgrade') names.add(t);
   }
   return names.size > 0 ? names : undefined;
 }
@@ -40,8 +41,15 @@ export interface ForwardedRequest {
  * Upstream request headers from the client's raw headers (flat [name, value, …]):
  * hop-by-hop headers dropped, Host left for the upstream's own authority,
  * X-Forwarded-For/-Proto/-Host set, x-request-id passed through or created.
+ * With `upgrade` (a protocol switch such as WebSocket) the Upgrade header is
+ * kept and `Connection: upgrade` sent, since the upstream must see both.
  */
-export function forwardRequestHeaders(raw: readonly string[], clientIp: string | undefined): ForwardedRequest {
+export function forwardRequestHeaders(
+  raw: readonly string[],
+  clientIp: string | undefined,
+  proto: 'http' | 'https' = 'http',
+  upgrade = false,
+): ForwardedRequest {
   const out: string[] = [];
   let listed: Set<string> | undefined;
   let forwardedFor: string | undefined;
@@ -68,6 +76,9 @@ export function forwardRequestHeaders(raw: readonly string[], clientIp: string |
         if (requestId) continue;
         requestId = value;
         break;
+      case 'upgrade':
+        if (!upgrade) continue;
+        break;
       default:
         if (isHopByHop(name)) continue;
     }
@@ -83,10 +94,11 @@ export function forwardRequestHeaders(raw: readonly string[], clientIp: string |
     'x-forwarded-for',
     forwardedFor === undefined ? ip : `${forwardedFor}, ${ip}`,
     'x-forwarded-proto',
-    'http',
+    proto,
     'x-forwarded-host',
     host,
   );
+  if (upgrade) out.push('connection', 'upgrade');
   return { headers: out, requestId };
 }
 

@@ -1,53 +1,129 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ListenAddress } from '../routers/validate.js';
+import type { Rejection } from './request-guard.js';
+import { rejectionForParseError, rejectionResponse } from './request-guard.js';
+import type { TlsPair } from './tls.js';
 
-export type RequestHandler = (req: IncomingMessage, res: ServerResponse, listener: Listener) => void;
+export interface ListenerHandlers {
+  request(req: IncomingMessage, res: ServerResponse, listener: Listener): void;
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, listener: Listener): void;
+  /** A connection's request was refused by the parser or a timeout (already answered). */
+  rejected(rejection: Rejection): void;
+}
+
+export interface ListenerOptions {
+  /** Terminate TLS with this pair; plain HTTP without. */
+  tls?: TlsPair;
+  /** A client must send complete request headers within this (slowloris). */
+  clientHeadersTimeoutMs: number;
+  /** Idle keep-alive client connections are closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Connections beyond this are closed as soon as they are accepted. */
+  maxConnections: number;
+  /** Largest request line + headers accepted, bytes. */
+  maxHeaderBytes: number;
+}
 
 /** How often idle keep-alive connections are swept while a listener drains. */
 const SWEEP_MS = 50;
 
+/** Node's http server tracks the response a socket is writing in this field; its default clientError handler reads it too. */
+function responseStarted(socket: Duplex): boolean {
+  const current = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  return current !== undefined && current !== null && current.headersSent === true;
+}
+
 /**
- * One service's client-facing HTTP server. Closing is graceful: it stops
- * accepting at once, answers in-flight requests with `Connection: close`, and
- * cuts whatever is still open after the grace period.
+ * One service's client-facing HTTP(S) server. It answers malformed requests and
+ * slow clients itself, caps connections, and hands requests and upgrades to the
+ * proxy. Closing is graceful: it stops accepting at once, answers in-flight
+ * requests with `Connection: close`, and cuts whatever is still open (tunnels
+ * included) after the grace period.
  */
 export class Listener {
   /** True once close() was called: responses then ask clients to reconnect elsewhere. */
   closing = false;
+  /** Upgraded connections (client and upstream sides), which the HTTP server no longer tracks. */
+  readonly tunnels = new Set<Duplex>();
   private closed: Promise<void> | undefined;
 
   private constructor(
     readonly server: Server,
     readonly address: AddressInfo,
+    readonly tls: boolean,
   ) {}
 
   /** Binds `addr`; rejects with the raw socket error (EADDRINUSE, EACCES, …). */
-  static open(addr: ListenAddress, handler: RequestHandler): Promise<Listener> {
+  static open(addr: ListenAddress, handlers: ListenerHandlers, options: ListenerOptions): Promise<Listener> {
     return new Promise((resolve, reject) => {
       let listener: Listener | undefined;
-      const server = createServer((req, res) => {
-        if (listener) handler(req, res, listener);
+      const serverOptions = {
+        keepAliveTimeout: options.keepAliveTimeoutMs,
+        headersTimeout: options.clientHeadersTimeoutMs,
+        requestTimeout: 0, // a 1 GiB upload may take long; idle silence is bounded instead
+        connectionsCheckingInterval: Math.max(25, Math.min(1_000, options.clientHeadersTimeoutMs / 4)),
+        maxHeaderSize: options.maxHeaderBytes,
+        requireHostHeader: false, // checked by the request guard, which says why
+      };
+      const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+        if (listener) handlers.request(req, res, listener);
+      };
+      const server: Server = options.tls
+        ? (createHttpsServer({ ...serverOptions, key: options.tls.key, cert: options.tls.cert }, onRequest) as unknown as Server)
+        : createServer(serverOptions, onRequest);
+      server.maxConnections = options.maxConnections;
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (listener) handlers.upgrade(req, socket, head, listener);
+        else socket.destroy();
       });
+      server.on('clientError', (err: Error & { code?: string; reason?: string }, socket: Duplex) => {
+        const rejection = rejectionForParseError(err, options.maxHeaderBytes);
+        if (!rejection || !socket.writable || responseStarted(socket)) return void socket.destroy();
+        handlers.rejected(rejection);
+        socket.end(rejectionResponse(rejection));
+      });
+      server.on('tlsClientError', (_err: Error, socket: Socket) => socket.destroy());
       const onError = (err: Error): void => {
         server.close();
         reject(err);
       };
       server.once('error', onError);
-      server.listen({ host: addr.host || undefined, port: addr.port }, () => {
+      server.listen({ host: addr.host || undefined, port: addr.port, backlog: 4096 }, () => {
         server.off('error', onError);
         server.on('error', () => undefined); // after listening, socket errors are per connection
-        listener = new Listener(server, server.address() as AddressInfo);
+        listener = new Listener(server, server.address() as AddressInfo, options.tls !== undefined);
         resolve(listener);
       });
     });
   }
 
-  /** "host:port" actually bound (port 0 resolved). */
+  /** "http(s)://host:port" actually bound (port 0 resolved). */
   get url(): string {
     const { address, family, port } = this.address;
-    return family === 'IPv6' ? `http://[${address}]:${port}` : `http://${address}:${port}`;
+    const scheme = this.tls ? 'https' : 'http';
+    return family === 'IPv6' ? `${scheme}://[${address}]:${port}` : `${scheme}://${address}:${port}`;
+  }
+
+  /** Applies changed limits to the live server (they affect new requests and connections). */
+  update(options: Pick<ListenerOptions, 'clientHeadersTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections'>): void {
+    this.server.headersTimeout = options.clientHeadersTimeoutMs;
+    this.server.keepAliveTimeout = options.keepAliveTimeoutMs;
+    this.server.maxConnections = options.maxConnections;
+  }
+
+  /** Swaps the certificate of a TLS listener; connections already open keep theirs. */
+  setCertificate(pair: TlsPair): void {
+    (this.server as unknown as { setSecureContext(o: TlsPair): void }).setSecureContext(pair);
+  }
+
+  /** Records an upgraded socket so close() can cut it; forgets it when it closes. */
+  track(socket: Duplex): void {
+    this.tunnels.add(socket);
+    socket.once('close', () => this.tunnels.delete(socket));
   }
 
   /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then closes every connection. */
@@ -57,7 +133,10 @@ export class Listener {
     const server = this.server;
     this.closed = new Promise<void>((resolve) => {
       const sweep = setInterval(() => server.closeIdleConnections(), SWEEP_MS);
-      const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+      const deadline = setTimeout(() => {
+        server.closeAllConnections();
+        for (const s of this.tunnels) s.destroy();
+      }, graceMs);
       server.close(() => {
         clearInterval(sweep);
         clearTimeout(deadline);

@@ -1,15 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { ServiceCounters } from './counters.js';
+import type { ServiceSnapshot } from './counters.js';
 import { DURATION_BUCKETS_S, escapeLabel, renderMetrics } from './metrics-text.js';
 
-function sample(): Map<string, ServiceCounters> {
+function sample(): Map<string, ServiceSnapshot> {
   const web = new ServiceCounters();
   web.stable.requests = 10;
   web.stable.status5xx = 2;
+  for (let i = 0; i < 7; i++) web.stable.finish(200);
+  web.stable.finish(500);
+  web.stable.finish(503);
   web.canary.requests = 3;
   web.canary.proxyErrors = 1;
+  web.canary.finish(502);
+  web.canary.finish(404);
+  web.canary.retried = 1;
+  web.reject('malformed');
   for (const ms of [0.2, 0.9, 3, 40, 40, 700, 20_000]) web.stable.latency.record(ms);
-  return new Map([['web', web]]);
+  return new Map([['web', web.snapshot(0)]]);
 }
 
 /** The sample lines of one metric family, as name{labels} → value. */
@@ -28,6 +36,10 @@ describe('renderMetrics', () => {
     const text = renderMetrics(sample(), new Map([['web', 10]]));
     for (const [name, type] of [
       ['sluice_requests_total', 'counter'],
+      ['sluice_requests_in_flight', 'gauge'],
+      ['sluice_retries_total', 'counter'],
+      ['sluice_upstream_ejections_total', 'counter'],
+      ['sluice_requests_rejected_total', 'counter'],
       ['sluice_request_errors_total', 'counter'],
       ['sluice_request_duration_seconds', 'histogram'],
       ['sluice_canary_weight', 'gauge'],
@@ -40,10 +52,20 @@ describe('renderMetrics', () => {
     expect(text.endsWith('\n')).toBe(true);
   });
 
-  it('exports counters, errors by kind and the live weight', () => {
+  it('exports finished requests by code, in-flight requests, errors by kind, rejections, retries and the live weight', () => {
     const s = samples(renderMetrics(sample(), new Map([['web', 10]])));
-    expect(s.get('sluice_requests_total{service="web",version="stable"}')).toBe(10);
-    expect(s.get('sluice_requests_total{service="web",version="canary"}')).toBe(3);
+    expect(s.get('sluice_requests_total{service="web",version="stable",code="200"}')).toBe(7);
+    expect(s.get('sluice_requests_total{service="web",version="stable",code="500"}')).toBe(1);
+    expect(s.get('sluice_requests_total{service="web",version="stable",code="503"}')).toBe(1);
+    expect(s.get('sluice_requests_total{service="web",version="canary",code="502"}')).toBe(1);
+    expect(s.get('sluice_requests_total{service="web",version="canary",code="404"}')).toBe(1);
+    // "200" exists at zero before any request, so increase() from the first scrape sees every request.
+    expect(s.get('sluice_requests_total{service="web",version="canary",code="200"}')).toBe(0);
+    expect(s.get('sluice_requests_in_flight{service="web",version="stable"}')).toBe(1);
+    expect(s.get('sluice_requests_in_flight{service="web",version="canary"}')).toBe(1);
+    expect(s.get('sluice_retries_total{service="web",version="canary"}')).toBe(1);
+    expect(s.get('sluice_requests_rejected_total{service="web",reason="malformed"}')).toBe(1);
+    expect(s.get('sluice_requests_rejected_total{service="web",reason="headers-too-large"}')).toBe(0);
     expect(s.get('sluice_request_errors_total{service="web",version="stable",kind="5xx"}')).toBe(2);
     expect(s.get('sluice_request_errors_total{service="web",version="canary",kind="proxy"}')).toBe(1);
     expect(s.get('sluice_canary_weight{service="web"}')).toBe(10);
@@ -75,7 +97,7 @@ describe('renderMetrics', () => {
 
   it('escapes label values', () => {
     expect(escapeLabel('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
-    const text = renderMetrics(new Map([['we"b', new ServiceCounters()]]), new Map([['we"b', 0]]));
+    const text = renderMetrics(new Map([['we"b', new ServiceCounters().snapshot(0)]]), new Map([['we"b', 0]]));
     expect(text).toContain('sluice_canary_weight{service="we\\"b"} 0');
   });
 });

@@ -6,6 +6,8 @@ import { sameList } from '../routers/validate.js';
 /** The instances of one version, served round-robin. */
 export interface Ring {
   readonly urls: readonly string[];
+  /** The connect timeout its pools were made with (undefined: the proxy's default). */
+  readonly connectMs: number | undefined;
   readonly upstreams: readonly Upstream[];
   /** Index of the next instance; mutated by the hot path. */
   cursor: number;
@@ -34,16 +36,30 @@ export function chooseRole(table: RouteTable, random: () => number): Role {
   return random() * 100 < w ? 'canary' : 'stable';
 }
 
-/** The next instance of a version, round-robin. */
-export function nextUpstream(ring: Ring): Upstream {
-  const i = ring.cursor;
-  ring.cursor = i + 1 === ring.upstreams.length ? 0 : i + 1;
-  return ring.upstreams[i];
+/**
+ * The next instance of a version, round-robin, skipping instances ejected for
+ * failing (outlier detection) unless every instance is ejected: a version is
+ * never left with nowhere to send a request.
+ */
+export function nextUpstream(ring: Ring, now: () => number): Upstream {
+  const list = ring.upstreams;
+  const n = list.length;
+  const first = ring.cursor;
+  ring.cursor = first + 1 === n ? 0 : first + 1;
+  if (list[first].health.ejectedUntil === 0) return list[first];
+  const t = now();
+  for (let k = 0, i = first; k < n; k++, i = i + 1 === n ? 0 : i + 1) {
+    if (list[i].health.available(t)) {
+      ring.cursor = i + 1 === n ? 0 : i + 1;
+      return list[i];
+    }
+  }
+  return list[first];
 }
 
-function buildRing(urls: readonly string[], previous: Ring | undefined, pools: UpstreamPools): Ring {
-  if (previous && sameList(previous.urls, urls)) return previous;
-  return { urls: [...urls], upstreams: urls.map((u) => pools.acquire(u)), cursor: 0 };
+function buildRing(urls: readonly string[], connectMs: number | undefined, previous: Ring | undefined, pools: UpstreamPools): Ring {
+  if (previous && previous.connectMs === connectMs && sameList(previous.urls, urls)) return previous;
+  return { urls: [...urls], connectMs, upstreams: urls.map((u) => pools.acquire(u, connectMs)), cursor: 0 };
 }
 
 /**
@@ -54,8 +70,8 @@ function buildRing(urls: readonly string[], previous: Ring | undefined, pools: U
 export function buildTable(routes: Routes, previous: RouteTable | undefined, pools: UpstreamPools): RouteTable {
   return {
     routes,
-    stable: buildRing(routes.stable, previous?.stable, pools),
-    canary: buildRing(routes.canary, previous?.canary, pools),
+    stable: buildRing(routes.stable, routes.timeouts?.connectMs, previous?.stable, pools),
+    canary: buildRing(routes.canary, routes.timeouts?.connectMs, previous?.canary, pools),
   };
 }
 

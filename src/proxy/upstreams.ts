@@ -1,44 +1,50 @@
 import { Pool } from 'undici';
+import { InstanceHealth } from './health.js';
 
-/** One upstream instance: its origin and the keep-alive pool that carries its traffic. */
+/** One upstream instance: its origin, the keep-alive pool that carries its traffic, and its passive health. */
 export interface Upstream {
   readonly origin: string;
   readonly pool: Pool;
+  readonly health: InstanceHealth;
 }
 
-export interface PoolTimeouts {
-  headersTimeoutMs: number;
-  bodyTimeoutMs: number;
+export interface PoolOptions {
   connectTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  /** Most connections one pool opens to its instance (undefined: unlimited). */
+  connections?: number;
 }
 
 /**
- * One undici Pool per upstream origin, shared by every route table that names it
- * and reference-counted: when the last table stops naming an origin, its pool
- * closes gracefully (requests already dispatched on it finish first).
+ * One undici Pool per upstream origin and connect timeout, shared by every
+ * route table that names it and reference-counted: when the last table stops
+ * naming it, the pool closes gracefully (requests already dispatched on it
+ * finish first). Header and body timeouts are set per request, so services
+ * with different timeouts still share a pool.
  */
 export class UpstreamPools {
   private readonly entries = new Map<string, { upstream: Upstream; refs: number }>();
   /** Pools closing gracefully, with the promise that settles when they are closed. */
   private readonly closing = new Map<Pool, Promise<void>>();
 
-  constructor(private readonly timeouts: PoolTimeouts) {}
+  constructor(private readonly options: PoolOptions) {}
 
   /** The upstream for `url` (a validated http(s) base URL), creating its pool on first use. */
-  acquire(url: string): Upstream {
+  acquire(url: string, connectTimeoutMs = this.options.connectTimeoutMs): Upstream {
     const origin = new URL(url).origin;
-    let entry = this.entries.get(origin);
+    const key = `${origin} ${connectTimeoutMs}`;
+    let entry = this.entries.get(key);
     if (!entry) {
-      const t = this.timeouts;
       const pool = new Pool(origin, {
-        headersTimeout: t.headersTimeoutMs,
-        bodyTimeout: t.bodyTimeoutMs,
-        keepAliveTimeout: t.keepAliveTimeoutMs,
-        connect: { timeout: t.connectTimeoutMs },
+        keepAliveTimeout: this.options.keepAliveTimeoutMs,
+        connections: this.options.connections ?? null,
+        connect: { timeout: connectTimeoutMs },
+        // Timeouts are per request (dispatch options); these are only fallbacks.
+        headersTimeout: 30_000,
+        bodyTimeout: 300_000,
       });
-      entry = { upstream: { origin, pool }, refs: 0 };
-      this.entries.set(origin, entry);
+      entry = { upstream: { origin, pool, health: this.healthOf(origin) }, refs: 0 };
+      this.entries.set(key, entry);
     }
     entry.refs++;
     return entry.upstream;
@@ -46,11 +52,13 @@ export class UpstreamPools {
 
   /** Drops one reference; the pool closes in the background when none remain. */
   release(upstream: Upstream): void {
-    const entry = this.entries.get(upstream.origin);
-    if (!entry || entry.upstream !== upstream) return;
-    if (--entry.refs > 0) return;
-    this.entries.delete(upstream.origin);
-    this.startClosing(upstream.pool);
+    for (const [key, entry] of this.entries) {
+      if (entry.upstream !== upstream) continue;
+      if (--entry.refs > 0) return;
+      this.entries.delete(key);
+      this.startClosing(upstream.pool);
+      return;
+    }
   }
 
   /** Number of pools in use (for tests and diagnostics). */
@@ -72,6 +80,12 @@ export class UpstreamPools {
       await Promise.all([...this.closing.keys()].map((pool) => pool.destroy().catch(() => undefined)));
     }
     this.closing.clear();
+  }
+
+  /** One health record per origin, whatever the pool: an instance that fails, fails for every service. */
+  private healthOf(origin: string): InstanceHealth {
+    for (const { upstream } of this.entries.values()) if (upstream.origin === origin) return upstream.health;
+    return new InstanceHealth();
   }
 
   private startClosing(pool: Pool): void {
