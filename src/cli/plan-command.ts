@@ -18,6 +18,10 @@ export function registerPlanCommand(program: Command): void {
     .option('--runs <n>', 'simulated rollouts per case and policy', PLAN_DEFAULTS.runs)
     .option('--seed <n>', 'simulation seed; the same seed gives the same figures', PLAN_DEFAULTS.seed)
     .option('--compare <policies>', "simulate Flagger's and/or Argo's default policy side by side: flagger,argo")
+    .addHelpText('after', `
+Example:
+  sluice plan -f rollout.yaml --rps 200 --error-rate 0.5% --compare flagger,argo
+  (add -o json for one JSON object; docs/plan.md explains every figure)`)
     .action((opts: PlanFlags & { file: string }) => {
       const inputs = wrap(() => parsePlanFlags(opts));
       const source = opts.file === '-' ? 'stdin' : opts.file;

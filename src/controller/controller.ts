@@ -11,6 +11,9 @@ import { measureCheck, type WindowSource } from './checks.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { JudgeFeed } from './judge-feed.js';
 import type { CounterSource } from '../metrics/builtin.js';
+import type { HookResult } from '../engine/types.js';
+import { defaultHookRunners } from '../hooks/index.js';
+import { HookRuns, type RunnerFor } from './hook-runs.js';
 
 export interface ControllerOptions {
   store: Store;
@@ -23,11 +26,13 @@ export interface ControllerOptions {
   tickMs?: number;
   /** The data plane's cumulative per-version counters, batched for the sequential judge. */
   counters?: CounterSource;
+  /** Runs spec.hooks (default: real webhooks and the built-in load generator). */
+  hookRunners?: RunnerFor;
 }
 
 export type ApplyOutcome = 'created' | 'updated' | 'unchanged';
 
-export type UserCommand = Exclude<Input, { type: 'tick' } | { type: 'check' }>;
+export type UserCommand = Exclude<Input, { type: 'tick' } | { type: 'check' } | { type: 'hook' }>;
 
 /**
  * Drives every rollout: feeds the engine ticks, checks and user commands,
@@ -45,6 +50,7 @@ export class Controller extends EventEmitter {
   private readonly tickMs: number;
   private readonly mutex = new KeyedMutex();
   private readonly judgeFeed: JudgeFeed | undefined;
+  private readonly hookRuns: HookRuns;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
 
@@ -57,6 +63,7 @@ export class Controller extends EventEmitter {
     this.now = opts.now ?? Date.now;
     this.tickMs = opts.tickMs ?? 250;
     this.judgeFeed = opts.counters ? new JudgeFeed(opts.counters) : undefined;
+    this.hookRuns = new HookRuns(opts.hookRunners ?? defaultHookRunners(), (name, result) => this.takeHook(name, result), this.log);
   }
 
   /** Re-applies every persisted route (the repair after a crash), then starts ticking. */
@@ -71,6 +78,7 @@ export class Controller extends EventEmitter {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.hookRuns.stop();
     await this.mutex.idle();
   }
 
@@ -127,6 +135,7 @@ export class Controller extends EventEmitter {
   remove(name: string, actor: string): Promise<void> {
     return this.mutex.run(name, async () => {
       const record = this.mustGet(name);
+      this.hookRuns.forget(name);
       await this.router.finalize(name);
       const event = { type: 'aborted' as const, actor, message: `rollout "${name}" deleted by ${actor}; its listener ${record.state.routes.listen} is closed` };
       const [stored] = this.store.deleteRollout(name, event, this.now()) ? this.store.listEvents(name).slice(-1) : [];
@@ -157,6 +166,7 @@ export class Controller extends EventEmitter {
   private async tickOne(name: string): Promise<void> {
     const record = this.store.getRollout(name);
     if (!record) return;
+    this.hookRuns.sync(record.state);
     if (!isDeepStrictEqual(record.confirmedRoutes, record.state.routes)) {
       await this.reconcile(name, false);
       return;
@@ -177,6 +187,20 @@ export class Controller extends EventEmitter {
     const result = step(record.state, { type: 'judge', batch }, this.now());
     if (result.rejected) return record;
     return this.follow(this.save(record, result, record.version, this.now()), result);
+  }
+
+  /** A hook run's result, fed to the engine like any input (a stale one is dropped). */
+  private takeHook(name: string, result: HookResult): Promise<void> {
+    return this.mutex.run(name, async () => {
+      const record = this.store.getRollout(name);
+      if (!record) return;
+      const stepped = step(record.state, { type: 'hook', result }, this.now());
+      if (stepped.rejected) {
+        this.log.debug({ rollout: name, run: result.id, code: stepped.rejected.code }, stepped.rejected.message);
+        return;
+      }
+      await this.follow(this.save(record, stepped, record.version, this.now()), stepped);
+    });
   }
 
   /**
@@ -246,6 +270,8 @@ export class Controller extends EventEmitter {
     const saved = this.store.saveRollout({ name: record.name, rollout: record.rollout, state, confirmedRoutes: record.confirmedRoutes }, events, expectedVersion, now);
     for (const e of saved.events) this.log.info({ rollout: e.rollout, revision: e.revision, event: e.type, actor: e.actor }, e.message);
     if (saved.events.length) this.emit('events', saved.events);
+    // Only now that the state saying which hooks run is stored (intent), run them (effect).
+    this.hookRuns.sync(saved.record.state);
     return saved.record;
   }
 

@@ -5,6 +5,7 @@ import type { Handler, InputType } from './transitions.js';
 import { transitions } from './transitions.js';
 import { freshState, start } from './start.js';
 import { INVALID_TRANSITION, scheduleCheck } from './checks.js';
+import { launchDueHooks } from './hooks.js';
 
 export type * from './types.js';
 export { TERMINAL_PHASES } from './types.js';
@@ -12,6 +13,7 @@ export type { Handler, InputType, TransitionTable } from './transitions.js';
 export { transitions } from './transitions.js';
 export { INVALID_TRANSITION, STALE_CHECK, UNEXPECTED_CHECK } from './checks.js';
 export { isTerminal } from './draft.js';
+export { STALE_HOOK } from './hooks.js';
 export { formatDuration } from './describe.js';
 
 /**
@@ -46,6 +48,7 @@ export function step(state: RolloutState, input: Input, now: number): StepResult
   const rejected = handler(draft, input as never);
   if (rejected) return { state, actions: [], rejected };
   scheduleCheck(draft);
+  launchDueHooks(draft);
   return { state: draft.state, actions: draft.actions };
 }
 

@@ -3,12 +3,13 @@ import type { RolloutState } from './types.js';
 import type { Draft } from './draft.js';
 import { changeRoutes, emit, splitRoutes } from './draft.js';
 import { formatDuration } from './describe.js';
-import { enterStep } from './steps.js';
+import { beginSteps, freshHooks } from './hooks.js';
 import { freshJudge } from './judge.js';
 
 /** A rollout before its first step: progressing, no canary traffic, counters at zero. */
 export function freshState(name: string, revision: number, spec: RolloutSpec, now: number): RolloutState {
   const judge = freshJudge(spec, now);
+  const hooks = freshHooks(spec);
   return {
     name,
     revision,
@@ -30,6 +31,7 @@ export function freshState(name: string, revision: number, spec: RolloutSpec, no
     startedAt: now,
     message: '',
     ...(judge ? { judge } : {}),
+    ...(hooks ? { hooks } : {}),
   };
 }
 
@@ -55,5 +57,5 @@ export function start(draft: Draft, retriedBy?: string): void {
     data: { revision, steps: spec.steps.length },
   });
   changeRoutes(draft, splitRoutes(spec, 0));
-  enterStep(draft);
+  beginSteps(draft);
 }

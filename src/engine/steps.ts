@@ -3,6 +3,7 @@ import type { Draft } from './draft.js';
 import { changeRoutes, emit, isWatched, promotedRoutes, splitRoutes, stableRoutes } from './draft.js';
 import { formatDuration, pausedMessage, stepLabel, waitingMessage } from './describe.js';
 import { enforceJudgeDeadline, judgeAllowsStep, resetJudgeStep } from './judge.js';
+import { askRolloutHooks, continueHeld, endHooks, holdFor, holdForRolloutHooks, rolloutHooksPending } from './hooks.js';
 
 /*
  * Walking the steps. Entering a step either finishes it at once (setWeight,
@@ -19,6 +20,7 @@ import { enforceJudgeDeadline, judgeAllowsStep, resetJudgeStep } from './judge.j
  */
 export function isStepDone(state: RolloutState, now: number): boolean {
   const step = state.spec.steps[state.stepIndex];
+  if (rolloutHooksPending(state)) return false;
   const watched = isWatched(state);
   const passed = state.analysis.passesThisStep >= 1;
   const judgeOk = judgeAllowsStep(state, step === undefined);
@@ -35,6 +37,7 @@ export function isStepDone(state: RolloutState, now: number): boolean {
 export function settle(draft: Draft): void {
   const { state, now } = draft;
   if (state.phase !== 'progressing') return;
+  if (continueHeld(draft)) return;
   if (isStepDone(state, now)) {
     advance(draft);
   } else {
@@ -63,6 +66,7 @@ export function enterStep(draft: Draft): void {
     state.analysis.passesThisStep = 0;
     resetJudgeStep(state, now);
     if ('setWeight' in step) {
+      if (step.setWeight > state.canaryWeight && (holdForRolloutHooks(draft) || holdFor(draft, 'confirm-traffic-increase', state.stepIndex))) return;
       setWeight(draft, step.setWeight);
     } else if ('pause' in step && step.pause.duration === undefined) {
       pause(draft, 'gate');
@@ -76,11 +80,13 @@ export function enterStep(draft: Draft): void {
   }
 }
 
-/** After the last step: promote, or wait for one passing check at the final weight. */
-function finishSteps(draft: Draft): void {
+/** After the last step: promote (once the confirm-promotion hooks agree), or wait for one passing check at the final weight. */
+export function finishSteps(draft: Draft): void {
   const { state, now } = draft;
+  state.stepIndex = state.spec.steps.length;
   resetJudgeStep(state, now);
   if (isStepDone(state, now)) {
+    if (holdFor(draft, 'confirm-promotion', state.stepIndex)) return;
     promote(draft);
     return;
   }
@@ -99,6 +105,7 @@ export function setWeight(draft: Draft, weight: number): void {
   state.analysis.nextCheckAt = now + interval;
   state.message = `${stepLabel(state)}: canary weight ${from}% → ${weight}%`;
   emit(draft, { type: 'weight-changed', message: state.message, data: { from, to: weight, step: state.stepIndex } });
+  askRolloutHooks(draft);
 }
 
 /** Stop and wait for a person. */
@@ -134,6 +141,7 @@ export function promote(draft: Draft, actor?: string): void {
     ...(actor === undefined ? {} : { actor }),
     data: { fromWeight: from, stable: state.routes.stable, ...(state.lastCheck ? { check: { ...state.lastCheck } } : {}) },
   });
+  endHooks(draft);
 }
 
 /** Finish with all traffic on stable: a rollback or an abort. */
@@ -157,6 +165,7 @@ export function endOnStable(
     ...(extra.actor === undefined ? {} : { actor: extra.actor }),
     data: { fromWeight: from, ...stepData(state), ...extra.data },
   });
+  endHooks(draft);
 }
 
 function stepData(state: RolloutState): Record<string, unknown> {

@@ -7,6 +7,7 @@ import { stepLabel } from './describe.js';
 import { start } from './start.js';
 import { takeJudgeBatch } from './judge.js';
 import { advance, endOnStable, pause, promote, settle } from './steps.js';
+import { overrideHold, takeHookResult } from './hooks.js';
 
 export type InputType = Input['type'];
 
@@ -25,6 +26,9 @@ const check: Handler<'check'> = (draft, input) => takeCheck(draft, input.result)
 
 const judge: Handler<'judge'> = (draft, input) => takeJudgeBatch(draft, input.batch);
 
+/** A hook's result; in a finished rollout only post-rollout results are outstanding. */
+const hook: Handler<'hook'> = (draft, input) => takeHookResult(draft, input.result);
+
 /** `full`: promote now. Otherwise leave a pause, or skip the current step; past the last step that is a promotion. */
 const promoteInput: Handler<'promote'> = (draft, input) => {
   const { state } = draft;
@@ -33,6 +37,12 @@ const promoteInput: Handler<'promote'> = (draft, input) => {
     return;
   }
   const skipped = stepLabel(state);
+  if (state.hooks?.holding) {
+    if (state.phase === 'paused') leavePause(draft, input.actor, `${input.actor} promoted past the ${state.hooks.holding.phase} hooks`);
+    overrideHold(draft, input.actor);
+    settle(draft);
+    return;
+  }
   if (state.phase === 'paused') {
     leavePause(draft, input.actor, `${input.actor} promoted past ${skipped}`);
   } else {
@@ -84,9 +94,9 @@ const retry: Handler<'retry'> = (draft, input) => {
  * accepts. Terminal phases accept only `retry` (and `promoted` not even that).
  */
 export const transitions: TransitionTable = {
-  progressing: { tick, check, judge, promote: promoteInput, abort, pause: pauseInput },
-  paused: { tick: idle, check, judge, promote: promoteInput, abort, resume },
-  promoted: {},
-  'rolled-back': { retry },
-  aborted: { retry },
+  progressing: { tick, check, judge, hook, promote: promoteInput, abort, pause: pauseInput },
+  paused: { tick: idle, check, judge, hook, promote: promoteInput, abort, resume },
+  promoted: { hook },
+  'rolled-back': { retry, hook },
+  aborted: { retry, hook },
 };

@@ -3,6 +3,9 @@ import type { Routes } from '../routers/router.js';
 import type { RolloutSpec } from '../spec/types.js';
 import type { CountTestState, SequentialDecision } from '../analysis/sequential-types.js';
 import type { LatencyTestState } from '../analysis/latency-test.js';
+import type { HookResult, HookRun, HooksState, Notification } from './hook-types.js';
+
+export type { HookResult, HookRun, HooksState, Notification } from './hook-types.js';
 
 /**
  * Where a rollout is. Terminal phases end the revision; `retry` starts it again.
@@ -96,12 +99,15 @@ export interface RolloutState {
   lastCheck?: CheckResult;
   /** Present when the spec configures the sequential judge. */
   judge?: JudgeState;
+  /** Present when the spec has hooks: outstanding runs, what passed, where the walk is held. */
+  hooks?: HooksState;
 }
 
 export type Input =
   | { type: 'tick' }
   | { type: 'check'; result: CheckResult }
   | { type: 'judge'; batch: JudgeBatch }
+  | { type: 'hook'; result: HookResult }
   | { type: 'promote'; full: boolean; actor: string }
   | { type: 'abort'; actor: string; reason?: string }
   | { type: 'pause'; actor: string }
@@ -120,7 +126,8 @@ export type EventType =
   | 'rolled-back'
   | 'aborted'
   | 'retried'
-  | 'routes-confirmed';
+  | 'routes-confirmed'
+  | 'hook';
 
 /** An event to persist, in the same transaction as the state it explains. */
 export interface EventDraft {
@@ -134,7 +141,11 @@ export type Action =
   | { type: 'setRoutes'; routes: Routes }
   /** Measure the window [from, to] and feed the result back as a `check` input. */
   | { type: 'runCheck'; from: number; to: number }
-  | { type: 'event'; event: EventDraft };
+  | { type: 'event'; event: EventDraft }
+  /** Run a hook (state.hooks.runs holds it) and feed its result back as a `hook` input. */
+  | { type: 'runHook'; run: HookRun }
+  /** Tell the rollout's notification targets; derived from the events of the same step. */
+  | { type: 'notify'; notification: Notification };
 
 export interface StepResult {
   state: RolloutState;

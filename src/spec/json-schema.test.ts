@@ -61,7 +61,9 @@ describe('rolloutJsonSchema', () => {
     const open = objectNodes(rolloutJsonSchema()).filter(({ node }) => node.additionalProperties !== false);
     expect(open.map((o) => o.at)).toEqual([
       '#/properties/metadata/properties/labels',
+      ...['canary', 'abTest'].flatMap((s) => ['headers', 'cookies', 'query'].map((m) => `#/properties/spec/properties/strategy/properties/${s}/properties/match/items/properties/${m}`)),
       '#/properties/spec/properties/analysis/properties/metrics/items/properties/provider/properties/http/properties/headers',
+      '#/properties/spec/properties/hooks/items/properties/metadata',
     ]);
     for (const { node } of objectNodes(rolloutJsonSchema())) expect(typeof node.description).toBe('string');
   });

@@ -1,5 +1,6 @@
 import type { CanaryInput, RolloutInput } from './rollout-schema.js';
 import type { CanaryStep, Rollout } from './types.js';
+import { normaliseLifecycle } from './lifecycle-normalise.js';
 
 /** Default `maxWeight` of the Flagger shorthand with `stepWeight`. */
 export const DEFAULT_MAX_WEIGHT = 50;
@@ -18,6 +19,7 @@ export function normaliseRollout(input: RolloutInput): Rollout {
       ...(spec.analysis ? { analysis: { ...spec.analysis, metrics: spec.analysis.metrics ?? [] } } : {}),
       onFailure: spec.onFailure,
       onInconclusive: spec.onInconclusive,
+      ...normaliseLifecycle(spec),
     },
   };
 }
