@@ -94,10 +94,10 @@ ${rest}`;
     // The error ratio over the check window, as in docs/rollout-spec.md: {{window}} spans the traffic.
     const ratio = `sum(increase(sluice_request_errors_total{service="{{service}}",version="{{version}}"}[{{window}}]))
       / sum(increase(sluice_requests_total{service="{{service}}",version="{{version}}"}[{{window}}]))`;
-    const canaryRatio = await valueOf(ratio, at(name, 'canary', t0 - 2_000));
+    const canaryRatio = await valueOf(ratio, at(name, 'canary', t0 - 5_000));
     expect(canaryRatio.phase).toBe('ok');
     expect(canaryRatio.value).toBeCloseTo(snap.canary.errors / snap.canary.requests, 6);
-    expect(await valueOf(ratio, at(name, 'stable', t0 - 2_000))).toEqual({ phase: 'ok', value: 0 });
+    expect(await valueOf(ratio, at(name, 'stable', t0 - 5_000))).toEqual({ phase: 'ok', value: 0 });
 
     const unaggregated = await valueOf('sluice_request_errors_total{service="{{service}}",version="{{version}}"}', at(name, 'canary', t0));
     expect(unaggregated.phase).toBe('error');
@@ -142,8 +142,9 @@ ${rest}`;
       ['dry-error-ratio', 'fail', 'prometheus', true],
       ['canary-error-ratio', 'fail', 'prometheus', false],
     ]);
-    expect(metrics[1].value).toBeGreaterThan(0.15);
-    expect(metrics[1].value).toBeLessThan(0.45);
+    // A real error ratio of the canary's first seconds (30% expected; few requests, so loosely bounded).
+    expect(metrics[1].value).toBeGreaterThan(0.05);
+    expect(metrics[1].value).toBeLessThan(0.7);
   });
 
   it('rolls back after more provider errors in a row than consecutiveErrorLimit, naming the metric and the error', async () => {
