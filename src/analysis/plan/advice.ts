@@ -25,18 +25,18 @@ export function stageWarnings(spec: RolloutSpec, plans: readonly StagePlan[], in
     } else if (plan.flags.includes('too-short') && plan.needed !== undefined) {
       const { seconds, by } = plan.needed;
       const inStep = (by === 'judge' ? plan.judge : plan.thresholds)?.powerInStep;
-      const now = inStep === undefined ? '' : ` (it lasts ${duration(plan.minSeconds)}: ${percent(inStep)} chance)`;
+      const now = inStep === undefined ? '' : ` (it lasts ${duration(plan.seconds)}: ${percent(inStep)} chance)`;
       found.push({
         stage,
         flag: 'too-short',
         text: `too short: ${goal} needs ~${duration(seconds)} at this weight by the ${by === 'judge' ? 'judge' : 'threshold checks'}${now}; ` +
           `${lengthen(spec, plan, seconds)}${weightAdvice(spec, plan, inputs)}`,
       });
-    } else if (plan.gate && plan.minSeconds === 0 && plan.needed !== undefined && plan.weight > 0) {
+    } else if (plan.gate && plan.needed !== undefined && plan.needed.seconds > plan.seconds && plan.weight > 0) {
       found.push({
         stage,
         flag: 'gate',
-        text: `waits for a person: promote no sooner than ~${duration(roundUpSeconds(plan.needed.seconds))} after it starts, the time ${goal} needs at this weight`,
+        text: `waits for a person: promote no sooner than ~${duration(roundUpSeconds(plan.needed.seconds))} after the weight change, the time ${goal} needs at this weight`,
       });
     }
   });
@@ -96,7 +96,7 @@ function weightAdvice(spec: RolloutSpec, plan: StagePlan, inputs: StageInputs): 
     if (weight <= plan.weight) continue;
     const t = detectWithThresholds(spec, weight, inputs, undefined)?.seconds ?? Infinity;
     const j = detectWithJudge(spec, weight, inputs, undefined)?.seconds ?? Infinity;
-    if (Math.min(t, j) <= plan.minSeconds) return `, or the weight to ${weight}%`;
+    if (Math.min(t, j) <= plan.seconds) return `, or the weight to ${weight}%`;
   }
   return '';
 }

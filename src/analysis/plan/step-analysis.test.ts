@@ -29,7 +29,8 @@ describe('analyseStage', () => {
     ['checks, 2 rps', spec([{ setWeight: 20 }, pause(300)], CHECKS), traffic(2), ['too-low-traffic'], undefined],
     ['checks blind to a 1.5× regression within 99%', spec([{ setWeight: 20 }, pause(300)], { ...CHECKS, interval: 600_000, failureLimit: 30 }), traffic(200, 1.5), ['undetectable'], undefined],
     ['judge, long step, gross regression', spec([{ setWeight: 20 }, pause(300)], JUDGED), traffic(200), [], 'judge'],
-    ['judge, 5 s step', spec([{ setWeight: 20 }, pause(5)], JUDGED), traffic(200), ['too-short'], 'judge'],
+    ['judge, 1m step, 2× regression', spec([{ setWeight: 20 }, pause(60)], JUDGED), traffic(200, 2), ['too-short'], 'judge'],
+    ['judge, 5 s step held ~10 s for minStepEvents, 10× regression', spec([{ setWeight: 20 }, pause(5)], JUDGED), traffic(200), [], 'judge'],
     ['judge, 0.2 rps: too few errors for minStepEvents', spec([{ setWeight: 20 }, pause(60)], JUDGED), traffic(0.2), ['too-low-traffic'], 'judge'],
   ])('%s', (_name, s, inputs, flags, by) => {
     const [stage] = rolloutStages(s);
@@ -85,7 +86,7 @@ describe('stage warnings', () => {
     const s = spec([{ setWeight: 20 }, { pause: {} }], CHECKS);
     const plans = rolloutStages(s).map((st) => analyseStage(s, st, traffic(200)));
     expect(stageWarnings(s, plans, traffic(200))).toEqual([
-      { stages: [1], flag: 'gate', message: expect.stringMatching(/^steps 1–2 \(20%\) waits for a person: promote no sooner than ~\S+ after it starts/) },
+      { stages: [1], flag: 'gate', message: expect.stringMatching(/^steps 1–2 \(20%\) waits for a person: promote no sooner than ~\S+ after the weight change/) },
     ]);
   });
 

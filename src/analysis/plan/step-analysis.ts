@@ -43,7 +43,7 @@ export function analyseStage(spec: RolloutSpec, stage: Stage, inputs: StageInput
   if (stage.weight === 0 || spec.analysis === undefined) return plan;
   if (tooLittleTraffic(spec, plan, inputs)) plan.flags.push('too-low-traffic');
   else if (plan.needed === undefined) plan.flags.push('undetectable');
-  else if (!stage.gate && plan.needed.seconds > stage.minSeconds) plan.flags.push('too-short');
+  else if (!stage.gate && plan.needed.seconds > plan.seconds) plan.flags.push('too-short');
   return plan;
 }
 
