@@ -74,7 +74,7 @@ export function registerLocalCommands(program: Command): void {
 
   program
     .command('demo')
-    .description('start a server, two sample service versions and load; roll back a faulty canary, then promote a healthy one')
+    .description('start a server, three sample service versions (v1 stable, v2 faulty, v3 healthy) and load; roll back v2, then promote v3')
     .option('--keep', 'keep the temporary state directory')
     .action(async (opts: { keep?: boolean }) => {
       process.exitCode = await runDemo({ keep: opts.keep === true });
