@@ -1,5 +1,6 @@
 import { allToStable } from '../routers/router.js';
 import { routeOptionsOf } from '../routers/route-options.js';
+import { canaryExercised, routingOf } from '../routers/routing.js';
 import type { Routes } from '../routers/router.js';
 import type { RolloutSpec } from '../spec/types.js';
 import type { Action, EventDraft, Phase, RolloutState } from './types.js';
@@ -34,6 +35,7 @@ export function splitRoutes(spec: RolloutSpec, canaryWeight: number): Routes {
     canary: [...spec.service.canary.upstreams],
     canaryWeight,
     ...routeOptionsOf(spec.service),
+    ...routingOf(spec),
   };
 }
 
@@ -56,7 +58,16 @@ export function isTerminal(phase: Phase): boolean {
   return TERMINAL_PHASES.includes(phase);
 }
 
-/** Threshold checks run only when metrics are configured and the canary has traffic to measure (the judge is separate). */
+/** Threshold checks run only when metrics are configured and the canary gets requests to measure — weighted, matched or mirrored (the judge is separate). */
 export function isWatched(state: RolloutState): boolean {
-  return state.spec.analysis !== undefined && state.spec.analysis.metrics.length > 0 && state.canaryWeight > 0;
+  return state.spec.analysis !== undefined && state.spec.analysis.metrics.length > 0 && canaryExercised(state.routes);
+}
+
+/**
+ * Whether the canary answers clients now: by weight, or through A/B match
+ * rules (an A/B test runs at weight 0). Mirrored requests do not count: their
+ * answers never reach a client and are measured apart.
+ */
+export function canaryServes(state: RolloutState): boolean {
+  return state.routes.canary.length > 0 && (state.canaryWeight > 0 || (state.routes.match?.length ?? 0) > 0);
 }

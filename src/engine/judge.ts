@@ -3,7 +3,7 @@ import { decideCountTest, initCountTest, updateCountTest } from '../analysis/seq
 import type { SequentialDecision } from '../analysis/sequential-types.js';
 import type { JudgeSpec, RolloutSpec } from '../spec/types.js';
 import type { Draft } from './draft.js';
-import { emit, isTerminal } from './draft.js';
+import { canaryServes, emit, isTerminal } from './draft.js';
 import type { Rejection } from './checks.js';
 import { UNEXPECTED_CHECK } from './checks.js';
 import { endOnStable, pause, settle } from './steps.js';
@@ -33,9 +33,9 @@ export function freshJudge(spec: RolloutSpec, now: number): JudgeState | undefin
   };
 }
 
-/** Whether the judge watches this rollout now (configured, and the canary has traffic). */
+/** Whether the judge watches this rollout now (configured, and the canary serves clients by weight or match rules). */
 export function isJudged(state: RolloutState): boolean {
-  return state.judge !== undefined && state.canaryWeight > 0 && !isTerminal(state.phase);
+  return state.judge !== undefined && canaryServes(state) && !isTerminal(state.phase);
 }
 
 /** A new step begins: its evidence count and its wait start afresh. */
@@ -48,7 +48,7 @@ export function resetJudgeStep(state: RolloutState, now: number): void {
 /** Whether the judge lets the current step end: a pass, or enough events seen at this weight. */
 export function judgeAllowsStep(state: RolloutState, lastStep: boolean): boolean {
   const judge = state.judge;
-  if (!judge || state.canaryWeight === 0) return true;
+  if (!judge || !canaryServes(state)) return true;
   if (judge.passed) return true;
   return !lastStep && judge.stepEvents >= (state.spec.analysis?.judge?.minStepEvents ?? 0);
 }
@@ -58,7 +58,7 @@ export function takeJudgeBatch(draft: Draft, batch: JudgeBatch): Rejection | und
   const { state } = draft;
   const spec = state.spec.analysis?.judge;
   if (!spec || !state.judge) return { code: UNEXPECTED_CHECK, message: `rollout ${state.name} has no judge configured; ignoring a judge batch` };
-  if (state.canaryWeight === 0) return undefined;
+  if (!canaryServes(state)) return undefined;
   const judge = state.judge;
   judge.errors = updateCountTest(judge.errors, {
     canaryRequests: batch.canaryRequests,

@@ -1,3 +1,5 @@
+import type { MatchRule, MirrorSettings, Stickiness } from './routing.js';
+
 /**
  * A data plane that splits one service's traffic between stable and canary.
  * Implementations are idempotent: applying the same routes twice is harmless,
@@ -18,6 +20,12 @@ export interface Routes {
   tls?: { certFile: string; keyFile: string };
   /** Retry idempotent, bodiless requests on stable when a canary instance refused the connection. */
   retryToStable?: boolean;
+  /** Assign requests by a stable hash of a key instead of at random (routing.ts). */
+  stickiness?: Stickiness;
+  /** Requests matching any rule go to the canary whatever the weight (routing.ts). */
+  match?: MatchRule[];
+  /** Copy a share of stable's requests to the canary, discarding its answers (routing.ts). */
+  mirror?: MirrorSettings;
 }
 
 /** Timeouts in milliseconds (see docs/rollout-spec.md `spec.service.timeouts`). */
@@ -42,7 +50,8 @@ export interface TrafficRouter {
   finalize(service: string): Promise<void>;
 }
 
-/** Routes that send everything to stable: the rollback. */
+/** Routes that send everything to stable: the rollback. No match rule or mirror sends the canary anything. */
 export function allToStable(routes: Routes): Routes {
-  return { ...routes, canaryWeight: 0 };
+  const { match: _match, mirror: _mirror, ...rest } = routes;
+  return { ...rest, canaryWeight: 0 };
 }

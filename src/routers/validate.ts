@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Routes } from './router.js';
 import { RouterError } from './errors.js';
 import { validateRouteOptions } from './route-options.js';
+import { validateRouting } from './routing.js';
 
 /** A parsed `listen` address. `host` is '' for "all interfaces". */
 export interface ListenAddress {
@@ -70,6 +71,7 @@ export function validateRoutes(service: string, routes: Routes): void {
   }
   if (routes.stable.length === 0) throw invalid(service, 'stable needs at least one upstream URL');
   validateRouteOptions(service, routes);
+  validateRouting(service, routes);
 }
 
 /**

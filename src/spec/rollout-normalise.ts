@@ -1,5 +1,6 @@
 import type { CanaryInput, RolloutInput } from './rollout-schema.js';
 import type { CanaryStep, Rollout } from './types.js';
+import { normaliseStrategy, strategyInterval } from './routing-normalise.js';
 import { normaliseLifecycle } from './lifecycle-normalise.js';
 
 /** Default `maxWeight` of the Flagger shorthand with `stepWeight`. */
@@ -8,15 +9,14 @@ export const DEFAULT_MAX_WEIGHT = 50;
 /** Turns a validated Rollout input into its normalised form: explicit steps, defaults applied. */
 export function normaliseRollout(input: RolloutInput): Rollout {
   const { metadata, spec } = input;
-  const { canary } = spec.strategy;
   return {
     apiVersion: input.apiVersion,
     kind: input.kind,
     metadata: { name: metadata.name, ...(metadata.labels ? { labels: metadata.labels } : {}) },
     spec: {
       service: spec.service,
-      steps: canary.steps ?? expandShorthand(canary),
-      ...(spec.analysis ? { analysis: { ...spec.analysis, metrics: spec.analysis.metrics ?? [] } } : {}),
+      ...normaliseStrategy(spec.strategy, expandShorthand),
+      ...(spec.analysis ? { analysis: { ...spec.analysis, interval: strategyInterval(spec.strategy, spec.analysis.interval), metrics: spec.analysis.metrics ?? [] } } : {}),
       onFailure: spec.onFailure,
       onInconclusive: spec.onInconclusive,
       ...normaliseLifecycle(spec),

@@ -2,6 +2,7 @@ import { hostPort, httpOrigin, httpOriginOf } from './address-fields.js';
 import { isMapping, list, object, oneKeyOf, optional, record, required, withDefault, type Infer, type ObjectOut, type Report } from './schema.js';
 import { boolean, duration, integer, number, oneOf, string } from './schema-scalars.js';
 import { metric } from './metric-schema.js';
+import { abTest, checkStrategy, matchRules, mirror, stickiness } from './routing-schema.js';
 import { hooks, notifications } from './hook-schema.js';
 import { API_VERSION, DEFAULT_CONSECUTIVE_ERROR_LIMIT } from './types.js';
 
@@ -63,6 +64,7 @@ const service = object(
       { description: 'terminate TLS on listen with this certificate and key; the files are reloaded when they change' },
     )),
     retryToStable: optional(boolean('retry idempotent requests without a body on stable when a canary instance refused the connection (still counted as a canary error)')),
+    stickiness: optional(stickiness),
   },
   { description: 'where traffic arrives and the two versions it is split between' },
 );
@@ -100,6 +102,8 @@ const canaryFields = {
     check: strictlyIncreasing,
   })),
   maxWeight: optional(weight('shorthand: the last weight before promotion (default 50 with stepWeight, the last stepWeights entry otherwise)', 1)),
+  match: optional(matchRules),
+  mirror: optional(mirror),
 };
 
 const canary = object(
@@ -157,7 +161,10 @@ const analysis = object(
 
 const specFields = {
   service: required(service),
-  strategy: required(object({ canary: required(canary) }, { description: 'how traffic moves to the canary' })),
+  strategy: required(object(
+    { canary: optional(canary), abTest: optional(abTest) },
+    { description: 'how traffic moves to the canary: weighted steps (canary) or an A/B test on match rules (abTest)', jsonSchema: { oneOf: [{ required: ['canary'] }, { required: ['abTest'] }] } },
+  )),
   analysis: optional(analysis),
   onFailure: withDefault(oneOf(['rollback'], 'what a failed analysis does'), 'rollback'),
   onInconclusive: withDefault(oneOf(['pause', 'rollback'], 'what happens after too many inconclusive checks'), 'pause'),
@@ -238,6 +245,7 @@ function checkJudge(value: { minEffect?: number; tolerance?: number }, report: R
 }
 
 function checkSpec(_value: Partial<ObjectOut<typeof specFields>>, report: Report, raw: Readonly<Record<string, unknown>>): void {
+  checkStrategy(raw, report);
   if (raw.analysis === undefined) {
     const strategy = raw.strategy;
     const canaryRaw = isMapping(strategy) ? strategy.canary : undefined;

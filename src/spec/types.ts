@@ -5,6 +5,7 @@
  */
 
 import type { HookSpec, NotificationSpec } from './lifecycle-types.js';
+import type { MatchRule, MirrorSettings, Stickiness } from '../routers/routing.js';
 
 export const API_VERSION = 'sluice.dev/v1alpha1';
 
@@ -27,6 +28,8 @@ export interface ServiceSpec {
   tls?: { certFile: string; keyFile: string };
   /** Retry idempotent, bodiless requests on stable when a canary instance refused the connection. */
   retryToStable?: boolean;
+  /** Sticky assignment by a key (header or cookie) hashed against the weight; absent: random split. */
+  stickiness?: Stickiness;
 }
 
 export interface ServiceTimeouts {
@@ -125,6 +128,12 @@ export interface RolloutSpec {
   hooks?: HookSpec[];
   /** Where to tell people about the rollout (lifecycle-types.ts). */
   notifications?: NotificationSpec[];
+  /** A/B rules (strategy.canary.match or strategy.abTest.match): a matching request goes to the canary whatever the weight. */
+  match?: MatchRule[];
+  /** strategy.canary.mirror: copy this share of stable's requests to the canary while it is rolled out. */
+  mirror?: MirrorSettings;
+  /** Set when the spec used the A/B strategy: the canary gets matched traffic only, for `iterations` checks. */
+  abTest?: { iterations: number };
 }
 
 export interface Rollout {
