@@ -29,8 +29,11 @@ export function rejectionOf(req: IncomingMessage): Rejection | undefined {
   }
   if (hosts > 1) return malformed('more than one Host header (RFC 9112 §3.2)');
   if (hosts === 0 && req.httpVersionMinor === 1) return malformed('HTTP/1.1 request without a Host header (RFC 9112 §3.2)');
-  if (req.httpVersionMinor === 0 && req.headers['transfer-encoding'] !== undefined) {
-    return malformed('Transfer-Encoding in an HTTP/1.0 request has no reliable framing (RFC 9112 §6.1)');
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined) {
+    if (req.httpVersionMinor === 0) return malformed('Transfer-Encoding in an HTTP/1.0 request has no reliable framing (RFC 9112 §6.1)');
+    // Anything but plain chunked framing is refused before it could be read two ways (request smuggling).
+    if (te.trim().toLowerCase() !== 'chunked') return malformed(`Transfer-Encoding ${JSON.stringify(te.slice(0, 100))} is not supported; send "chunked" or a Content-Length`);
   }
   const url = req.url ?? '';
   if (url.charCodeAt(0) !== 47 /* / */) {

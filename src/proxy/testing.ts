@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { connect as netConnect } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /** A real HTTP upstream for tests and benchmarks, answering as one named version. */
 export interface TestUpstream {
@@ -77,6 +80,32 @@ function handle(version: string, req: IncomingMessage, res: ServerResponse, tall
   }
 }
 
+/**
+ * Upgrades: `/upgrade/refuse` answers 403 and closes; anything else switches
+ * protocols (a WebSocket handshake when the client sent Sec-WebSocket-Key) and
+ * then echoes every byte back, prefixed by nothing. The 101 response names the
+ * version and the forwarding headers the upstream saw.
+ */
+function upgrade(version: string, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  socket.on('error', () => undefined);
+  if (req.url === '/upgrade/refuse') {
+    socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 7\r\nconnection: close\r\n\r\nrefused');
+    return;
+  }
+  const key = req.headers['sec-websocket-key'];
+  const accept = typeof key === 'string' ? createHash('sha1').update(key + WS_GUID).digest('base64') : undefined;
+  socket.write(
+    'HTTP/1.1 101 Switching Protocols\r\n' +
+      `upgrade: ${req.headers.upgrade}\r\nconnection: Upgrade\r\n` +
+      (accept ? `sec-websocket-accept: ${accept}\r\n` : '') +
+      `x-upstream: ${version}\r\nx-seen-forwarded-for: ${req.headers['x-forwarded-for']}\r\nx-seen-host: ${req.headers.host}\r\n\r\n`,
+  );
+  if (head.length > 0) socket.write(head);
+  socket.pipe(socket);
+}
+
+const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
 /** Starts an upstream on 127.0.0.1 (port 0 by default) answering as `version`. */
 export async function startTestUpstream(version: string, port = 0): Promise<TestUpstream> {
   let received = 0;
@@ -84,6 +113,13 @@ export async function startTestUpstream(version: string, port = 0): Promise<Test
   const server: Server = createServer((req, res) => {
     received++;
     handle(version, req, res, tally);
+  });
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    received++;
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    upgrade(version, req, socket, head);
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
@@ -106,6 +142,7 @@ export async function startTestUpstream(version: string, port = 0): Promise<Test
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
       }),
   };
 }
@@ -117,4 +154,42 @@ export async function deadUrl(): Promise<string> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}`;
+}
+
+/** What a raw client saw: every byte until the server closed, or until the deadline. */
+export interface RawExchange {
+  text: string;
+  /** True when the server closed the connection (false: the deadline cut it). */
+  closed: boolean;
+}
+
+/**
+ * Writes `chunks` to `base` over a plain TCP socket (each after the previous
+ * one was flushed) and collects the bytes the server sends back until it
+ * closes or `deadlineMs` passes. Protocol tests use it to send exactly the
+ * bytes they mean, which HTTP clients would refuse or repair.
+ */
+export function rawExchange(base: string, chunks: Array<string | Buffer>, deadlineMs = 5_000): Promise<RawExchange> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ host: hostname, port: Number(port) });
+    const parts: Buffer[] = [];
+    let closed = false;
+    const timer = setTimeout(() => socket.destroy(), deadlineMs);
+    socket.on('data', (c: Buffer) => parts.push(c));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') reject(err);
+    });
+    socket.on('end', () => (closed = true));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ text: Buffer.concat(parts).toString('latin1'), closed });
+    });
+    socket.once('connect', async () => {
+      for (const c of chunks) {
+        if (socket.destroyed) return;
+        await new Promise<void>((done) => socket.write(c, () => done()));
+      }
+    });
+  });
 }
