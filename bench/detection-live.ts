@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,27 +51,29 @@ export async function liveDetectionRun(opts: LiveOptions = {}): Promise<LiveResu
   const canary = await startSampleService({ version: 'canary', errorRate: opts.canaryErrorRate ?? 0.05, delayMs: 2, jitterMs: 1 });
   const cli = opts.cli ?? [process.execPath, fileURLToPath(new URL('../src/cli/main.js', import.meta.url))];
   const server = await startServer(cli, dataDir);
+  // `sluice up` wrote an admin token on this fresh data directory; the API wants it.
+  const auth = { authorization: `Bearer ${readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()}` };
   const listen = `127.0.0.1:${await freePort()}`;
   const load = startLoad(`http://${listen}`, rps, 32);
   try {
     const started = Date.now();
     const applied = await request(`${server.url}/api/v1/rollouts`, {
       method: 'POST',
-      headers: { 'content-type': 'application/yaml', 'x-sluice-actor': 'bench' },
+      headers: { 'content-type': 'application/yaml', ...auth },
       body: rolloutYaml(listen, stable.url, canary.url),
     });
     if (applied.statusCode >= 300) throw new Error(`apply failed: ${applied.statusCode} ${await applied.body.text()}`);
     await applied.body.dump();
     const deadline = started + (opts.timeoutMs ?? 600_000);
     for (;;) {
-      const res = await request(`${server.url}/api/v1/rollouts/live`);
+      const res = await request(`${server.url}/api/v1/rollouts/live`, { headers: auth });
       const view = (await res.body.json()) as { phase: string; message: string };
       if (['rolled-back', 'promoted', 'aborted'].includes(view.phase) || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     // Requests already in flight at the rollback still finish on the canary: count them too.
     await new Promise((r) => setTimeout(r, 1000));
-    const events = (await (await request(`${server.url}/api/v1/rollouts/live/events`)).body.json()) as {
+    const events = (await (await request(`${server.url}/api/v1/rollouts/live/events`, { headers: auth })).body.json()) as {
       events: Array<{ type: string; time: number; message: string; data?: { judge?: { errors?: { counts: { canaryErrors: number; canaryRequests: number }; statistic: number; threshold: number } } } }>;
     };
     const end = events.events.find((e) => ['rolled-back', 'promoted', 'aborted'].includes(e.type));

@@ -1,6 +1,9 @@
 import { request } from 'undici';
+import type { TokenView } from '../server/auth-routes.js';
 import type { RolloutView } from '../server/views.js';
 import type { StoredEvent } from '../store/store.js';
+import type { Role } from '../store/token-store.js';
+import { parseEventStream, type SseMessage } from './event-stream.js';
 
 /** Raised for anything the CLI reports to the user; `exitCode` is what the process exits with. */
 export class CliError extends Error {
@@ -22,11 +25,21 @@ export interface ApplyResult {
   rollout: RolloutView;
 }
 
+export interface ClientOptions {
+  /** Sent as `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Where the token came from, named when the server refuses it. */
+  tokenSource?: string;
+}
+
+/** How long an event stream may stay silent (heartbeats come every 15 s) before it counts as dropped. */
+const STREAM_SILENCE_MS = 45_000;
+
 /** The control-plane API as the CLI sees it. */
 export class ApiClient {
   constructor(
     readonly baseUrl: string,
-    private readonly actor = `cli:${process.env.USER ?? 'unknown'}`,
+    private readonly opts: ClientOptions = {},
   ) {}
 
   applyYaml(text: string, source: string): Promise<{ results: ApplyResult[] }> {
@@ -53,11 +66,48 @@ export class ApiClient {
     return this.call('GET', `/api/v1/rollouts/${encodeURIComponent(name)}/events?after=${afterSeq}&limit=${limit}`);
   }
 
+  whoami(): Promise<{ id: string; name: string; role: Role }> {
+    return this.call('GET', '/api/v1/whoami');
+  }
+
+  listTokens(): Promise<{ tokens: TokenView[] }> {
+    return this.call('GET', '/api/v1/tokens');
+  }
+
+  createToken(name: string, role: string): Promise<{ token: TokenView; secret: string }> {
+    return this.call('POST', '/api/v1/tokens', JSON.stringify({ name, role }), { 'content-type': 'application/json' });
+  }
+
+  revokeToken(id: string): Promise<{ token: TokenView }> {
+    return this.call('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`);
+  }
+
+  /**
+   * Opens the live event stream of one rollout, resuming after `afterSeq`.
+   * Errors before the stream starts (401, 404, …) throw; once it runs, a
+   * dropped connection ends or throws inside the iteration.
+   */
+  async openEvents(name: string, afterSeq: number, signal?: AbortSignal): Promise<AsyncGenerator<SseMessage>> {
+    const path = `/api/v1/events?rollout=${encodeURIComponent(name)}`;
+    const res = await this.send('GET', path, undefined, { accept: 'text/event-stream', 'last-event-id': String(afterSeq) }, signal, STREAM_SILENCE_MS);
+    if (res.statusCode !== 200) {
+      await this.parse(res, await res.body.text());
+      throw new CliError(`the server answered ${res.statusCode} to ${path} instead of an event stream`, 1, 'SLUICE_BAD_RESPONSE');
+    }
+    return parseEventStream(res.body);
+  }
+
   private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: string, headers: Record<string, string> = {}): Promise<T> {
-    let res;
+    const res = await this.send(method, path, body, headers);
+    return this.parse<T>(res, await res.body.text());
+  }
+
+  private async send(method: 'GET' | 'POST' | 'DELETE', path: string, body: string | undefined, headers: Record<string, string>, signal?: AbortSignal, bodyTimeout = 30_000) {
+    const auth: Record<string, string> = this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {};
     try {
-      res = await request(new URL(path, this.baseUrl), { method, body, headers: { ...headers, 'x-sluice-actor': this.actor }, headersTimeout: 30_000, bodyTimeout: 30_000 });
+      return await request(new URL(path, this.baseUrl), { method, body, headers: { ...headers, ...auth }, headersTimeout: 30_000, bodyTimeout, signal });
     } catch (err) {
+      if (signal?.aborted) throw err;
       throw new CliError(
         `cannot reach the Sluice server at ${this.baseUrl} (${(err as Error).message}). Is \`sluice up\` running? Point the CLI elsewhere with --server URL or SLUICE_SERVER.`,
         1,
@@ -66,7 +116,9 @@ export class ApiClient {
         { cause: err },
       );
     }
-    const text = await res.body.text();
+  }
+
+  private parse<T>(res: { statusCode: number }, text: string): T {
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : {};
@@ -75,7 +127,16 @@ export class ApiClient {
     }
     if (res.statusCode >= 400) {
       const e = (json as { error?: { code?: string; message?: string; details?: unknown } }).error ?? {};
-      throw new CliError(e.message ?? `the server answered ${res.statusCode}`, 1, e.code ?? 'SLUICE_HTTP_' + res.statusCode, e.details);
+      let message = e.message ?? `the server answered ${res.statusCode}`;
+      if (res.statusCode === 401) {
+        message = this.opts.token
+          ? `${message} (the token came from ${this.opts.tokenSource ?? 'the caller'})`
+          : 'the server wants a token and none was given: pass --token, set SLUICE_TOKEN, or put `token:` in ~/.config/sluice/config.yaml. ' +
+            '`sluice up` wrote an admin token to <data-dir>/admin-token (default .sluice/admin-token) when it first started';
+      } else if (res.statusCode === 403 && this.opts.tokenSource) {
+        message = `${message} (the token came from ${this.opts.tokenSource})`;
+      }
+      throw new CliError(message, 1, e.code ?? 'SLUICE_HTTP_' + res.statusCode, e.details);
     }
     return json as T;
   }

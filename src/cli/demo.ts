@@ -33,7 +33,8 @@ export async function runDemo(opts: { keep: boolean }): Promise<number> {
     say(`Sluice demo — control plane at ${plane.url}, state in ${dataDir}`);
     say(`  service "shop" at http://${listen}: v1 (stable, 1% errors) at ${v1.url}`);
     say(`  v2 (faulty: 8% errors, +80 ms) at ${v2.url}; v3 (healthy) at ${v3.url}`);
-    const client = new ApiClient(plane.url, 'demo');
+    // A fresh state directory: the control plane created an admin token for it.
+    const client = new ApiClient(plane.url, { token: plane.adminToken?.text, tokenSource: plane.adminToken?.file });
     const mode = outputMode(undefined);
 
     say(`\n① Canary v2 on steps of 10% → 20% → 40% → 60% → 80%, judged continuously against v1, ${RPS} requests/s of load:`);
@@ -91,14 +92,14 @@ spec:
         - pause: {duration: 10s}
   analysis:
     # The sequential judge compares canary with stable on every tick: errors, and the
-    # share of requests slower than stable's p99. It rolls back as soon as the evidence
+    # share of requests slower than stable's p90. It rolls back as soon as the evidence
     # is 100:1 against the canary, and lets a healthy one through as soon as a
     # doubling of the error rate is ruled out.
     judge:
       alpha: 0.01
       minStepEvents: 5
-      maxWait: 1m
-      latency: {quantile: 0.99, warmupRequests: 300}
+      maxWait: 2m
+      latency: {quantile: 0.9, warmupRequests: 300}
     # A plain threshold check beside it, Flagger-style.
     interval: 5s
     minRequests: 40

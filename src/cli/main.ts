@@ -2,12 +2,15 @@ import { Command, Option } from 'commander';
 import { CliError } from './client.js';
 import { registerRolloutCommands } from './rollout-commands.js';
 import { registerLocalCommands } from './local-commands.js';
+import { registerTokenCommands } from './token-commands.js';
 import { registerPlanCommand } from './plan-command.js';
 
 const program = new Command('sluice')
   .description('Progressive delivery that runs anywhere: canary rollouts judged on real traffic, promoted or rolled back automatically.')
   .version('0.1.0')
-  .addOption(new Option('--server <url>', 'control-plane URL').env('SLUICE_SERVER').default('http://127.0.0.1:7070'))
+  // Resolved in config.ts: flag, then SLUICE_SERVER / SLUICE_TOKEN, then ~/.config/sluice/config.yaml.
+  .addOption(new Option('--server <url>', 'control-plane URL (or SLUICE_SERVER, or server: in ~/.config/sluice/config.yaml; default http://127.0.0.1:7070)'))
+  .addOption(new Option('--token <token>', 'API token (or SLUICE_TOKEN, or token: in ~/.config/sluice/config.yaml; on 127.0.0.1, .sluice/admin-token)'))
   .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
   .showHelpAfterError('(run `sluice --help` for usage)')
   .addHelpText(
@@ -17,12 +20,14 @@ Getting started:
   sluice demo                      see a bad canary rolled back and a good one promoted (about a minute)
   sluice up                        start the control plane and the embedded proxy (API on 127.0.0.1:7070)
   sluice validate rollout.yaml     check a rollout file; every error with file:line:column
-  sluice run -f rollout.yaml       apply and follow one rollout; exit 0 promoted, 2 rolled back, 3 aborted, 1 error`,
+  sluice run -f rollout.yaml       apply and follow one rollout; exit 0 promoted, 2 rolled back, 3 aborted, 1 error
+  sluice token create --role operator --name ci   a token for a pipeline (admin only; \`sluice up\` wrote the first admin token)`,
   );
 
 registerLocalCommands(program);
 registerPlanCommand(program);
 registerRolloutCommands(program);
+registerTokenCommands(program);
 
 program.exitOverride();
 try {

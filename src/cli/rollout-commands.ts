@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { formatSpecError, parseRolloutDocuments } from '../spec/index.js';
 import type { RolloutView } from '../server/views.js';
 import { ApiClient, CliError, type ApplyResult } from './client.js';
+import { connect } from './config.js';
 import { follow } from './follow.js';
 import { readSource } from './local-commands.js';
 import { eventLine, outputMode, rolloutTable, statusBlock } from './render.js';
@@ -11,7 +12,7 @@ export const RUN_EXIT = { promoted: 0, error: 1, 'rolled-back': 2, aborted: 3 } 
 
 /** Commands that talk to the control-plane API. */
 export function registerRolloutCommands(program: Command): void {
-  const client = () => new ApiClient(program.opts().server as string);
+  const client = () => connect(program);
   const mode = () => outputMode(program.opts().output as string);
   const print = (text: string): void => {
     process.stdout.write(text + '\n');

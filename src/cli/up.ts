@@ -1,6 +1,7 @@
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../log/logger.js';
 import { startControlPlane, splitHostPort } from '../server/control-plane.js';
 import { formatSpecError, parseServerConfig } from '../spec/index.js';
+import { DEFAULT_SERVER_CONFIG } from '../spec/server-config.js';
 import { CliError } from './client.js';
 import { readSource } from './local-commands.js';
 
@@ -17,13 +18,19 @@ export async function runUp(flags: UpFlags): Promise<void> {
   const logger = createLogger({ level: settings.logLevel });
   let plane;
   try {
-    plane = await startControlPlane({ api: settings.api, dataDir: settings.dataDir, logger });
+    plane = await startControlPlane({ api: settings.api, dataDir: settings.dataDir, logger, publicMetrics: settings.publicMetrics });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new CliError(`the API address ${settings.api} is already in use; pick another with --api HOST:PORT`, 1, 'SLUICE_API_LISTEN', undefined, { cause: err });
     throw new CliError(e.message, 1, typeof e.code === 'string' ? e.code : 'SLUICE_UP_FAILED', undefined, { cause: err });
   }
   process.stderr.write(`sluice: API on ${plane.url}, state in ${settings.dataDir}. Try: sluice apply -f examples/canary-steps.yaml\n`);
+  if (plane.adminToken) {
+    process.stderr.write(
+      `sluice: created an admin token in ${plane.adminToken.file} (readable by you only). The CLI uses it from this directory on 127.0.0.1;\n` +
+        `        elsewhere: export SLUICE_TOKEN=$(cat ${plane.adminToken.file}), and \`sluice token create --role viewer --name NAME\` makes tokens for others.\n`,
+    );
+  }
   await new Promise<void>((resolveStop) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down');
@@ -35,8 +42,8 @@ export async function runUp(flags: UpFlags): Promise<void> {
   await plane.close();
 }
 
-function resolveSettings(flags: UpFlags): { api: string; dataDir: string; logLevel: LogLevel } {
-  let fromFile: { api?: string; dataDir?: string; logLevel?: LogLevel } = {};
+function resolveSettings(flags: UpFlags): { api: string; dataDir: string; logLevel: LogLevel; publicMetrics: boolean } {
+  let fromFile: { api?: string; dataDir?: string; logLevel?: LogLevel; auth?: { publicMetrics: boolean } } = {};
   if (flags.config) {
     const { config, errors } = parseServerConfig(readSource(flags.config), flags.config);
     if (errors.length || !config) throw new CliError(`${flags.config} is not a valid ServerConfig:\n${errors.map((e) => '  ' + formatSpecError(e)).join('\n')}`, 1, 'SLUICE_INVALID_CONFIG');
@@ -50,5 +57,5 @@ function resolveSettings(flags: UpFlags): { api: string; dataDir: string; logLev
   }
   const level = flags.logLevel ?? fromFile.logLevel ?? 'info';
   if (!isLogLevel(level)) throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
-  return { api, dataDir: flags.dataDir ?? fromFile.dataDir ?? '.sluice', logLevel: level };
+  return { api, dataDir: flags.dataDir ?? fromFile.dataDir ?? '.sluice', logLevel: level, publicMetrics: fromFile.auth?.publicMetrics ?? DEFAULT_SERVER_CONFIG.auth.publicMetrics };
 }

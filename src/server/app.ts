@@ -1,7 +1,14 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Controller } from '../controller/controller.js';
 import type { Logger } from '../log/logger.js';
+import { rolloutJsonSchema } from '../spec/index.js';
+import type { TokenStore } from '../store/token-store.js';
+import { registerAuth } from './auth.js';
+import { registerTokenRoutes } from './auth-routes.js';
 import { ApiError, toApiError } from './errors.js';
+import { registerEventRoutes, type EventHistory } from './events-routes.js';
+import { buildOpenApi, collectRoutes, defaultOptionalBodies } from './openapi.js';
+import { fromValidationError } from './openapi-validation.js';
 import { registerRolloutRoutes } from './rollouts-routes.js';
 import type { LiveStats } from './views.js';
 
@@ -13,13 +20,24 @@ export interface AppOptions {
   logger: Logger;
   /** Largest request body accepted, bytes (default 1 MiB). */
   bodyLimit?: number;
+  /** Bearer-token auth: every route needs a token with its declared role (`config.role`), except public ones. */
+  auth: { tokens: TokenStore; /** `/metrics` without a token (default true). */ publicMetrics?: boolean };
+  /** Stored events, replayed to event-stream clients that resume (Last-Event-ID). */
+  history: EventHistory;
+  /** Event stream timing (tests shorten it). */
+  stream?: { intervalMs?: number; heartbeatMs?: number };
+  now?: () => number;
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 
 /** The control-plane HTTP API: `/api/v1/…`, `/healthz`, `/metrics`. */
 export function buildApp(opts: AppOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit ?? 1024 * 1024 });
+  // Bodies are validated as sent: no type coercion, unknown fields rejected rather than dropped.
+  const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit ?? 1024 * 1024, ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } } });
+  const routes = collectRoutes(app);
+  defaultOptionalBodies(app);
+  registerAuth(app, { tokens: opts.auth.tokens, now: opts.now });
 
   app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
@@ -38,7 +56,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   });
 
   app.setErrorHandler((err: FastifyError | Error, _req, reply) => {
-    const api = toApiError(err);
+    const api = fromValidationError(err) ?? toApiError(err);
     if (api.status >= 500) opts.logger.error({ err }, 'request failed');
     void reply.status(api.status).send({ error: { code: api.code, message: api.message, ...(api.details ? { details: api.details } : {}) } });
   });
@@ -46,8 +64,10 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     void reply.status(404).send({ error: { code: 'SLUICE_NO_SUCH_ENDPOINT', message: `no endpoint ${req.method} ${req.url}; the API lives under /api/v1` } });
   });
 
-  app.get('/healthz', async () => ({ ok: true }));
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/healthz', { config: { role: 'public' }, schema: { summary: 'Liveness', tags: ['operations'] } }, async () => ({ ok: true }));
+  const metricsRole = opts.auth.publicMetrics === false ? 'viewer' : 'public';
+  const metricsSchema = { summary: 'Prometheus metrics of the data plane', tags: ['operations'], response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } };
+  app.get('/metrics', { config: { role: metricsRole }, schema: metricsSchema }, async (_req, reply) => {
     void reply.type('text/plain; version=0.0.4; charset=utf-8');
     return opts.metricsText();
   });
@@ -55,6 +75,13 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   void app.register(
     async (api) => {
       registerRolloutRoutes(api, opts.controller, opts.live);
+      registerEventRoutes(api, { controller: opts.controller, history: opts.history, live: opts.live, logger: opts.logger, now: opts.now, ...opts.stream });
+      registerTokenRoutes(api, { tokens: opts.auth.tokens, logger: opts.logger, now: opts.now ?? Date.now });
+      let doc: unknown;
+      api.get('/openapi.json', { config: { role: 'viewer' }, schema: { summary: 'This document', tags: ['operations'] } }, async () => {
+        doc ??= buildOpenApi(routes, api.getSchemas(), { title: 'Sluice control-plane API', version: 'v1', components: { Rollout: rolloutJsonSchema() } });
+        return doc;
+      });
     },
     { prefix: '/api/v1' },
   );

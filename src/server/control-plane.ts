@@ -7,7 +7,10 @@ import { EmbeddedProxy } from '../proxy/proxy.js';
 import { EmbeddedRouter } from '../routers/embedded.js';
 import { createStore } from '../store/index.js';
 import type { Store } from '../store/store.js';
+import { createTokenStore } from '../store/token-store-factory.js';
+import type { TokenStore } from '../store/token-store.js';
 import { buildApp } from './app.js';
+import { ensureAdminToken } from './auth-tokens.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { liveFromWindow } from './views.js';
 
@@ -18,6 +21,10 @@ export interface ControlPlaneOptions {
   logger: Logger;
   /** Override the store (tests); default SQLite in dataDir/sluice.db. */
   store?: Store;
+  /** Override the token store (tests); default the `tokens` table of dataDir/sluice.db. */
+  tokens?: TokenStore;
+  /** Serve /metrics without a token (default true). */
+  publicMetrics?: boolean;
   tickMs?: number;
   now?: () => number;
 }
@@ -27,6 +34,9 @@ export interface ControlPlane {
   url: string;
   controller: Controller;
   proxy: EmbeddedProxy;
+  tokens: TokenStore;
+  /** Where the first admin token was written, and its text, when this start created it (a fresh data directory). */
+  adminToken?: { file: string; text: string };
   close(): Promise<void>;
 }
 
@@ -46,6 +56,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   try {
     const store = opts.store ?? createStore({ type: 'sqlite', path: join(dataDir, 'sluice.db') });
     cleanups.push(() => store.close());
+    const tokens = opts.tokens ?? createTokenStore({ type: 'sqlite', path: join(dataDir, 'sluice.db') });
+    cleanups.push(() => tokens.close());
+    const admin = ensureAdminToken(tokens, dataDir, (opts.now ?? Date.now)());
     const proxy = new EmbeddedProxy({ logger: opts.logger.child({ component: 'proxy' }), now: opts.now });
     cleanups.push(() => proxy.close());
     const provider = new BuiltinProvider(proxy, { now: opts.now });
@@ -72,14 +85,23 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       const w = provider.window(service, Math.max(t - LIVE_WINDOW_MS, startedAt), t);
       return w ? liveFromWindow(w) : undefined;
     };
-    const app = buildApp({ controller, metricsText: () => proxy.metricsText(), live, logger: opts.logger.child({ component: 'api' }) });
+    const app = buildApp({
+      controller,
+      metricsText: () => proxy.metricsText(),
+      live,
+      logger: opts.logger.child({ component: 'api' }),
+      auth: { tokens, publicMetrics: opts.publicMetrics },
+      history: store,
+      now: opts.now,
+    });
     await app.listen({ host, port });
     cleanups.push(() => app.close());
     const address = app.server.address();
     const boundPort = typeof address === 'object' && address ? address.port : port;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
     opts.logger.info({ api: url, dataDir }, 'sluice control plane is up');
-    return { url, controller, proxy, close: closeAll };
+    const adminToken = admin.created && admin.text ? { file: admin.file, text: admin.text } : undefined;
+    return { url, controller, proxy, tokens, adminToken, close: closeAll };
   } catch (err) {
     await closeAll().catch(() => undefined);
     throw err;

@@ -2,60 +2,153 @@ import type { FastifyInstance } from 'fastify';
 import type { Controller, UserCommand } from '../controller/controller.js';
 import { parseRolloutDocuments, validateRollout } from '../spec/index.js';
 import type { Rollout } from '../spec/types.js';
+import { actorOf } from './auth.js';
 import { ApiError } from './errors.js';
 import { rolloutView, type LiveStats } from './views.js';
 
 type Params = { name: string };
 
-/** Rollout endpoints under /api/v1. */
+const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
+
+/** The applied document; the spec parser validates it field by field (the OpenAPI document shows its full schema). */
+const ROLLOUT_DOCUMENT = { $id: 'Rollout', type: 'object', additionalProperties: true, description: 'a Rollout document (apiVersion, kind, metadata, spec)' } as const;
+
+const OBJECT = { type: 'object', additionalProperties: true } as const;
+/** The view every rollout endpoint returns; open-ended, so fields added to the view are never dropped. */
+const ROLLOUT_VIEW = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    name: { type: 'string' },
+    revision: { type: 'integer' },
+    phase: { type: 'string', description: 'progressing, paused, promoted, rolled-back, aborted, …' },
+    pauseReason: { type: 'string' },
+    message: { type: 'string' },
+    step: { ...OBJECT, description: '{index, total, current, percent}' },
+    canaryWeight: { type: 'number' },
+    routes: OBJECT,
+    routesConfirmed: { type: 'boolean' },
+    live: { ...OBJECT, description: 'per-version rps, errorRate (%), p99 (ms) over the last seconds' },
+    startedAt: { type: 'string', format: 'date-time' },
+    finishedAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+    rollout: { $ref: 'Rollout#' },
+  },
+} as const;
+
+const APPLIED = {
+  type: 'object',
+  properties: { results: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, outcome: { type: 'string', enum: ['created', 'updated', 'unchanged'] }, rollout: ROLLOUT_VIEW } } } },
+} as const;
+
+const NAME_PARAMS = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 253 } } } as const;
+const SEQ = { type: 'string', pattern: '^[0-9]+$' } as const;
+
+const COMMANDS: Record<string, { summary: string; body: object; toInput: (b: Record<string, unknown>, actor: string) => UserCommand }> = {
+  promote: {
+    summary: 'Pass the current step or manual gate; {"full": true} promotes at once',
+    body: { full: { type: 'boolean', description: 'skip the remaining steps and analysis' } },
+    toInput: (b, actor) => ({ type: 'promote', full: b.full === true, actor }),
+  },
+  abort: {
+    summary: 'Send all traffic back to stable and stop the rollout',
+    body: { reason: { type: 'string', maxLength: 1000, description: 'why, recorded in the history' } },
+    toInput: (b, actor) => ({ type: 'abort', actor, reason: typeof b.reason === 'string' ? b.reason : undefined }),
+  },
+  pause: { summary: 'Hold the rollout at its current step', body: {}, toInput: (_b, actor) => ({ type: 'pause', actor }) },
+  resume: { summary: 'Continue a paused rollout', body: {}, toInput: (_b, actor) => ({ type: 'resume', actor }) },
+  retry: { summary: 'Start a rolled-back or aborted rollout again', body: {}, toInput: (_b, actor) => ({ type: 'retry', actor }) },
+};
+
+/** Rollout endpoints under /api/v1: reading needs viewer, commands operator, apply and delete admin. */
 export function registerRolloutRoutes(api: FastifyInstance, controller: Controller, live: LiveStats): void {
+  api.addSchema(ROLLOUT_DOCUMENT);
   const view = (name: string) => {
     const record = controller.get(name);
     if (!record) throw new ApiError(404, 'SLUICE_NOT_FOUND', `no rollout named "${name}"; \`sluice get rollouts\` lists them`);
     return rolloutView(record, live(name));
   };
+  const tags = ['rollouts'];
 
-  api.get('/rollouts', async () => ({ rollouts: controller.list().map((r) => rolloutView(r, live(r.name))) }));
+  api.get(
+    '/rollouts',
+    { config: { role: 'viewer' }, schema: { summary: 'Every rollout with its phase, step and live traffic', tags, response: { 200: { type: 'object', properties: { rollouts: { type: 'array', items: ROLLOUT_VIEW } } } } } },
+    async () => ({ rollouts: controller.list().map((r) => rolloutView(r, live(r.name))) }),
+  );
 
-  api.post('/rollouts', async (req, reply) => {
-    const source = String(req.headers['x-sluice-source'] ?? 'request body');
-    const rollouts = parseBody(req.body, source);
-    const results = [];
-    for (const rollout of rollouts) {
-      const { outcome, record } = await controller.apply(rollout, actorOf(req.headers));
-      results.push({ name: record.name, outcome, rollout: rolloutView(record, live(record.name)) });
-    }
-    void reply.status(results.some((r) => r.outcome === 'created') ? 201 : 200);
-    return { results };
-  });
+  const yamlBody = { type: 'string', description: 'one or more Rollout documents in YAML' };
+  api.post(
+    '/rollouts',
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: 'Apply Rollout documents: start a rollout, or a new revision of a finished one',
+        description: 'Every document is validated before any is applied; invalid ones give 400 SLUICE_INVALID_SPEC with each error at its file, line, column and field.',
+        tags,
+        headers: { type: 'object', properties: { 'x-sluice-source': { type: 'string', description: 'file name used in error messages' } } },
+        body: { content: { 'application/json': { schema: { $ref: 'Rollout#' } }, ...Object.fromEntries(YAML_TYPES.map((t) => [t, { schema: yamlBody }])) } },
+        response: { 200: { description: 'applied; nothing was created', ...APPLIED }, 201: { description: 'applied; at least one rollout was created', ...APPLIED } },
+      },
+    },
+    async (req, reply) => {
+      const source = String(req.headers['x-sluice-source'] ?? 'request body');
+      const rollouts = parseBody(req.body, source);
+      const results = [];
+      for (const rollout of rollouts) {
+        const { outcome, record } = await controller.apply(rollout, actorOf(req));
+        results.push({ name: record.name, outcome, rollout: rolloutView(record, live(record.name)) });
+      }
+      void reply.status(results.some((r) => r.outcome === 'created') ? 201 : 200);
+      return { results };
+    },
+  );
 
-  api.get<{ Params: Params }>('/rollouts/:name', async (req) => view(req.params.name));
+  api.get<{ Params: Params }>(
+    '/rollouts/:name',
+    { config: { role: 'viewer' }, schema: { summary: 'One rollout', tags, params: NAME_PARAMS, response: { 200: ROLLOUT_VIEW } } },
+    async (req) => view(req.params.name),
+  );
 
-  api.delete<{ Params: Params }>('/rollouts/:name', async (req) => {
-    await controller.remove(req.params.name, actorOf(req.headers));
-    return { deleted: req.params.name };
-  });
+  api.delete<{ Params: Params }>(
+    '/rollouts/:name',
+    { config: { role: 'admin' }, schema: { summary: 'Forget a rollout and close its listener (its history is kept)', tags, params: NAME_PARAMS } },
+    async (req) => {
+      await controller.remove(req.params.name, actorOf(req));
+      return { deleted: req.params.name };
+    },
+  );
 
-  api.get<{ Params: Params; Querystring: { after?: string; limit?: string } }>('/rollouts/:name/events', async (req) => {
-    const afterSeq = intParam(req.query.after, 'after', 0);
-    const limit = intParam(req.query.limit, 'limit', 1000);
-    return { events: controller.events(req.params.name, { afterSeq, limit }) };
-  });
+  api.get<{ Params: Params; Querystring: { after?: string; limit?: string } }>(
+    '/rollouts/:name/events',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'Stored events (every decision with its numbers), oldest first',
+        tags,
+        params: NAME_PARAMS,
+        querystring: { type: 'object', additionalProperties: false, properties: { after: { ...SEQ, description: 'only events with a larger seq' }, limit: { ...SEQ, description: 'at most this many (default 1000)' } } },
+        response: { 200: { type: 'object', properties: { events: { type: 'array', items: OBJECT } } } },
+      },
+    },
+    async (req) => {
+      const afterSeq = Number(req.query.after ?? 0);
+      const limit = Number(req.query.limit ?? 1000);
+      return { events: controller.events(req.params.name, { afterSeq, limit }) };
+    },
+  );
 
-  const commands: Record<string, (body: Record<string, unknown>, actor: string) => UserCommand> = {
-    promote: (b, actor) => ({ type: 'promote', full: b.full === true, actor }),
-    abort: (b, actor) => ({ type: 'abort', actor, reason: typeof b.reason === 'string' ? b.reason : undefined }),
-    pause: (_b, actor) => ({ type: 'pause', actor }),
-    resume: (_b, actor) => ({ type: 'resume', actor }),
-    retry: (_b, actor) => ({ type: 'retry', actor }),
-  };
-  for (const [verb, toInput] of Object.entries(commands)) {
-    api.post<{ Params: Params }>(`/rollouts/:name/${verb}`, async (req) => {
-      const body = (req.body ?? {}) as Record<string, unknown>;
-      if (typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'SLUICE_BAD_REQUEST', `the body of ${verb} must be a JSON object such as {}`);
-      const record = await controller.command(req.params.name, toInput(body, actorOf(req.headers)));
-      return rolloutView(record, live(record.name));
-    });
+  for (const [verb, c] of Object.entries(COMMANDS)) {
+    api.post<{ Params: Params; Body: Record<string, unknown> }>(
+      `/rollouts/:name/${verb}`,
+      {
+        config: { role: 'operator', optionalBody: true },
+        schema: { summary: c.summary, tags, params: NAME_PARAMS, body: { type: 'object', additionalProperties: false, properties: c.body }, response: { 200: ROLLOUT_VIEW } },
+      },
+      async (req) => {
+        const record = await controller.command(req.params.name, c.toInput(req.body, actorOf(req)));
+        return rolloutView(record, live(record.name));
+      },
+    );
   }
 }
 
@@ -73,16 +166,4 @@ function parseBody(body: unknown, source: string): Rollout[] {
   const { rollout, errors } = validateRollout(body, source);
   if (!rollout || errors.length) throw new ApiError(400, 'SLUICE_INVALID_SPEC', `${errors.length} error(s) in ${source}; fix them and apply again`, { errors });
   return [rollout];
-}
-
-function actorOf(headers: Record<string, unknown>): string {
-  const who = headers['x-sluice-actor'];
-  return typeof who === 'string' && who.trim() ? who.trim().slice(0, 100) : 'api';
-}
-
-function intParam(raw: string | undefined, name: string, dflt: number): number {
-  if (raw === undefined) return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new ApiError(400, 'SLUICE_BAD_REQUEST', `query parameter ${name} must be a non-negative integer, got "${raw}"`);
-  return n;
 }

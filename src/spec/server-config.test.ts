@@ -9,7 +9,8 @@ describe('parseServerConfig', () => {
     ['no spec', HEAD, DEFAULT_SERVER_CONFIG],
     ['an empty spec', `${HEAD}spec:\n`, DEFAULT_SERVER_CONFIG],
     ['some fields', `${HEAD}spec:\n  logLevel: debug\n`, { ...DEFAULT_SERVER_CONFIG, logLevel: 'debug' }],
-    ['every field', `${HEAD}spec: {api: "0.0.0.0:9000", dataDir: /var/lib/sluice, logLevel: error}\n`, { api: '0.0.0.0:9000', dataDir: '/var/lib/sluice', logLevel: 'error' }],
+    ['every field', `${HEAD}spec: {api: "0.0.0.0:9000", dataDir: /var/lib/sluice, logLevel: error}\n`, { api: '0.0.0.0:9000', dataDir: '/var/lib/sluice', logLevel: 'error', auth: { publicMetrics: true } }],
+    ['auth settings', `${HEAD}spec:\n  auth: {publicMetrics: false}\n`, { ...DEFAULT_SERVER_CONFIG, auth: { publicMetrics: false } }],
   ])('applies defaults with %s', (_name, text, config) => {
     expect(parseServerConfig(text, 'c.yaml')).toEqual({ config, errors: [] });
   });

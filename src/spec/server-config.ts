@@ -1,8 +1,8 @@
 import { hostPort } from './address-fields.js';
 import { validateYaml } from './documents.js';
-import { object, required, withDefault } from './schema.js';
+import { INVALID, object, required, withDefault, type Schema } from './schema.js';
 import { oneOf, string } from './schema-scalars.js';
-import type { SpecError } from './spec-error.js';
+import { describeValue, type SpecError } from './spec-error.js';
 import { API_VERSION } from './types.js';
 
 /** Log levels of the control plane, most verbose first. */
@@ -16,6 +16,22 @@ export interface ServerConfig {
   /** Directory for the SQLite store and other state. */
   dataDir: string;
   logLevel: LogLevel;
+  auth: {
+    /** Serve /metrics without a token (for Prometheus scrapers); every other API call needs one. */
+    publicMetrics: boolean;
+  };
+}
+
+function flag(description: string): Schema<boolean> {
+  return {
+    description,
+    parse(value, path, issues) {
+      if (typeof value === 'boolean') return value;
+      issues.push({ path, at: 'value', message: `must be true or false, got ${describeValue(value)}` });
+      return INVALID;
+    },
+    toJsonSchema: () => ({ type: 'boolean', description }),
+  };
 }
 
 const configSpec = object(
@@ -23,6 +39,10 @@ const configSpec = object(
     api: withDefault(hostPort('host:port the control-plane API listens on', '127.0.0.1:7070'), '127.0.0.1:7070'),
     dataDir: withDefault(string({ description: 'directory for the store and other state', expected: 'a directory path' }), '.sluice'),
     logLevel: withDefault(oneOf(LOG_LEVELS, 'least severe log level written'), 'info'),
+    auth: withDefault(
+      object({ publicMetrics: withDefault(flag('serve /metrics without a token'), true) }, { description: 'API access: every call needs a bearer token except /healthz (and /metrics unless publicMetrics is false)', nullAsEmpty: true }),
+      {},
+    ),
   },
   { description: 'control-plane settings', nullAsEmpty: true },
 );
@@ -38,7 +58,7 @@ export const serverConfigSchema = object(
 );
 
 /** The settings used when no config file is given. */
-export const DEFAULT_SERVER_CONFIG: Readonly<ServerConfig> = Object.freeze({ api: '127.0.0.1:7070', dataDir: '.sluice', logLevel: 'info' });
+export const DEFAULT_SERVER_CONFIG: Readonly<ServerConfig> = Object.freeze({ api: '127.0.0.1:7070', dataDir: '.sluice', logLevel: 'info', auth: Object.freeze({ publicMetrics: true }) });
 
 /**
  * Parses a ServerConfig file (one YAML document). Errors name file, line,

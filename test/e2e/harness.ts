@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,10 +15,19 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `sluice ARGS…` to completion. */
-export function runCli(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+/** An empty config home, so a developer's own ~/.config/sluice/config.yaml never leaks into a test. */
+const EMPTY_CONFIG_HOME = mkdtempSync(join(tmpdir(), 'sluice-config-'));
+
+/**
+ * Runs `sluice ARGS…` to completion. The CLI sees no SLUICE_SERVER, SLUICE_TOKEN
+ * or config file unless `env` sets them (XDG_CONFIG_HOME points at an empty directory).
+ */
+export function runCli(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SLUICE, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...opts.env } });
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: EMPTY_CONFIG_HOME };
+    delete env.SLUICE_SERVER;
+    delete env.SLUICE_TOKEN;
+    const child = spawn(process.execPath, [SLUICE, ...args], { cwd: opts.cwd ?? ROOT, env: { ...env, ...opts.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -36,6 +45,12 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; inp
 export interface ServerProcess {
   url: string;
   dataDir: string;
+  /** The admin token `sluice up` wrote to <dataDir>/admin-token on the data directory's first start. */
+  token: string;
+  /** `sluice --server URL --token ADMIN ARGS…` */
+  cli(...args: string[]): Promise<CliResult>;
+  /** Headers for a raw request with the admin token. */
+  auth: { authorization: string };
   child: ChildProcess;
   logs: () => string;
   /** SIGTERM and wait for exit. */
@@ -59,9 +74,13 @@ export function startServer(dataDir = tempDir('sluice-e2e-'), extraArgs: string[
       const m = /API on (http:\/\/[^\s,]+)/.exec(output);
       if (m) {
         clearTimeout(timer);
+        const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
         resolve({
           url: m[1]!,
           dataDir,
+          token,
+          cli: (...args: string[]) => runCli(['--server', m[1]!, '--token', token, ...args]),
+          auth: { authorization: `Bearer ${token}` },
           child,
           logs: () => output,
           stop: async () => {

@@ -10,7 +10,7 @@ describe('rollouts through the real CLI and server', () => {
   let server: ServerProcess;
   const services: SampleService[] = [];
   const loads: Load[] = [];
-  const cli = (...args: string[]) => runCli(['--server', server.url, ...args]);
+  const cli = (...args: string[]) => server.cli(...args);
 
   beforeAll(async () => {
     server = await startServer();
@@ -112,11 +112,12 @@ metrics:
     const result = await running;
     expect(result.code).toBe(3);
     const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.some((l) => l.event?.type === 'aborted' && l.event.actor?.startsWith('cli:'))).toBe(true);
+    // The actor is the name of the token that made the call: `sluice up`'s first token is "admin".
+    expect(lines.some((l) => l.event?.type === 'aborted' && l.event.actor === 'admin')).toBe(true);
   });
 
   it('rejects bad input with a clear error and changes nothing', async () => {
-    const bad = await request(`${server.url}/api/v1/rollouts`, { method: 'POST', body: '{not json', headers: { 'content-type': 'application/json' } });
+    const bad = await request(`${server.url}/api/v1/rollouts`, { method: 'POST', body: '{not json', headers: { ...server.auth, 'content-type': 'application/json' } });
     expect(bad.statusCode).toBe(400);
     expect(((await bad.body.json()) as { error: { code: string } }).error.code).toBe('SLUICE_BAD_JSON');
 
@@ -126,7 +127,7 @@ metrics:
     const invalid = await request(`${server.url}/api/v1/rollouts`, {
       method: 'POST',
       body: 'apiVersion: sluice.dev/v1alpha1\nkind: Rollout\nmetadata: {name: x}\nspec:\n  servce: {}\n',
-      headers: { 'content-type': 'application/yaml' },
+      headers: { ...server.auth, 'content-type': 'application/yaml' },
     });
     expect(invalid.statusCode).toBe(400);
     const body = (await invalid.body.json()) as { error: { code: string; details: { errors: Array<{ path: string; line?: number }> } } };
