@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { EnvironmentSnapshot, FlagService } from '../flags/service.js';
 import { formatSse, SseHub } from '../flags/sse.js';
-import { requireClientKey } from './ofrep-routes.js';
+import { clientKeyHook, clientKeyOf } from './ofrep-routes.js';
 
 /**
  * What in-process SDKs (the OpenFeature provider) read with a client key:
@@ -40,8 +40,10 @@ export function registerFlagSdkRoutes(app: FastifyInstance, flags: FlagService, 
     hub.closeAll();
   });
 
-  app.get('/sdk/v1/flags', { ...PUBLIC, schema: { summary: "The client key's environment: every FlagSet, normalised (ETag / 304)", tags: TAGS } }, async (req, reply) => {
-    const key = requireClientKey(flags, req);
+  const onRequest = clientKeyHook(flags);
+
+  app.get('/sdk/v1/flags', { ...PUBLIC, onRequest, schema: { summary: "The client key's environment: every FlagSet, normalised (ETag / 304)", tags: TAGS } }, async (req, reply) => {
+    const key = clientKeyOf(req);
     const snap = flags.snapshot(key.environment);
     void reply.header('etag', snap.etag).header('cache-control', 'no-cache');
     const inm = req.headers['if-none-match'];
@@ -49,8 +51,8 @@ export function registerFlagSdkRoutes(app: FastifyInstance, flags: FlagService, 
     return definitions(snap);
   });
 
-  app.get('/sdk/v1/flags/stream', { ...PUBLIC, schema: { summary: 'The definitions now and after every change (Server-Sent Events, `event: flags`, `id:` = revision)', tags: TAGS } }, async (req, reply) => {
-    const key = requireClientKey(flags, req);
+  app.get('/sdk/v1/flags/stream', { ...PUBLIC, onRequest, schema: { summary: 'The definitions now and after every change (Server-Sent Events, `event: flags`, `id:` = revision)', tags: TAGS } }, async (req, reply) => {
+    const key = clientKeyOf(req);
     reply.hijack();
     const conn = hub.open(req.raw, reply.raw, { environment: key.environment });
     conn.write('retry: 1000\n\n');

@@ -37,6 +37,25 @@ function toOfrep(key: string, r: EvaluationResult): Record<string, unknown> {
   return { key, value: r.value, reason: r.reason, variant: r.variant, metadata: r.flagMetadata ?? {} };
 }
 
+const keys = new WeakMap<FastifyRequest, ClientKeyRecord>();
+
+/**
+ * Route option that authenticates the client key first thing (before the
+ * body is read), so a request without a valid key always gets a 401.
+ */
+export function clientKeyHook(flags: FlagService) {
+  return async (req: FastifyRequest): Promise<void> => {
+    keys.set(req, requireClientKey(flags, req));
+  };
+}
+
+/** The key {@link clientKeyHook} authenticated. */
+export function clientKeyOf(req: FastifyRequest): ClientKeyRecord {
+  const key = keys.get(req);
+  if (!key) throw new Error('clientKeyHook is missing on this route');
+  return key;
+}
+
 /** The client key of an OFREP or SDK request: 401 when absent, unknown or revoked. */
 export function requireClientKey(flags: FlagService, req: FastifyRequest): ClientKeyRecord {
   const secret = clientKeyFromHeaders(req.headers);
@@ -79,11 +98,13 @@ export function registerOfrepRoutes(app: FastifyInstance, flags: FlagService, op
     hub.closeAll();
   });
 
+  const onRequest = clientKeyHook(flags);
+
   app.post<{ Params: { key: string } }>(
     '/ofrep/v1/evaluate/flags/:key',
-    { ...PUBLIC, errorHandler: ofrepErrorHandler((req) => (req.params as { key?: string }).key), schema: { summary: 'OFREP: evaluate one flag', tags: TAGS } },
+    { ...PUBLIC, onRequest, errorHandler: ofrepErrorHandler((req) => (req.params as { key?: string }).key), schema: { summary: 'OFREP: evaluate one flag', tags: TAGS } },
     async (req, reply) => {
-      const clientKey = requireClientKey(flags, req);
+      const clientKey = clientKeyOf(req);
       const flagKey = req.params.key;
       const ctx = contextOf(req.body);
       if (typeof ctx === 'string') return reply.status(400).send({ key: flagKey, errorCode: 'INVALID_CONTEXT', errorDetails: ctx });
@@ -95,9 +116,9 @@ export function registerOfrepRoutes(app: FastifyInstance, flags: FlagService, op
 
   app.post<{ Querystring: Record<string, string> }>(
     '/ofrep/v1/evaluate/flags',
-    { ...PUBLIC, errorHandler: ofrepErrorHandler(() => undefined), schema: { summary: 'OFREP: evaluate every flag of the environment (ETag / 304)', tags: TAGS } },
+    { ...PUBLIC, onRequest, errorHandler: ofrepErrorHandler(() => undefined), schema: { summary: 'OFREP: evaluate every flag of the environment (ETag / 304)', tags: TAGS } },
     async (req, reply) => {
-      const clientKey = requireClientKey(flags, req);
+      const clientKey = clientKeyOf(req);
       const ctx = contextOf(req.body);
       if (typeof ctx === 'string') return reply.status(400).send({ errorCode: 'INVALID_CONTEXT', errorDetails: ctx });
       const snap = flags.snapshot(clientKey.environment);
@@ -111,8 +132,7 @@ export function registerOfrepRoutes(app: FastifyInstance, flags: FlagService, op
     },
   );
 
-  app.get('/ofrep/v1/configuration', { ...PUBLIC, errorHandler: ofrepErrorHandler(() => undefined), schema: { summary: 'OFREP: what this server supports', tags: TAGS } }, async (req) => {
-    requireClientKey(flags, req);
+  app.get('/ofrep/v1/configuration', { ...PUBLIC, onRequest, errorHandler: ofrepErrorHandler(() => undefined), schema: { summary: 'OFREP: what this server supports', tags: TAGS } }, async () => {
     return {
       name: 'sluice',
       capabilities: {

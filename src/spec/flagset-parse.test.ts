@@ -95,7 +95,7 @@ describe('parseFlagSetDocuments: errors with file:line:column', () => {
       rules:
         - conditions: [{attribute: country, equals: NZ, in: [AU]}]
           serve: onn
-        - conditions: [{attribute: email, matches: "(a+)+$"}]
+        - conditions: [{attribute: email, matches: "(a)\\\\1"}]
           split: {on: 60, off: 50.0005}
         - conditions: [{attribute: v, semverGt: "2.x"}, {attribute: d, before: tomorrow}, {attribute: n, gt: "5"}]
         - conditions: [{attribute: c, eqals: NZ}]
@@ -106,7 +106,7 @@ describe('parseFlagSetDocuments: errors with file:line:column', () => {
       'f.yaml:10:23: spec.flags.new-checkout.defaultVariant: names no variant of this flag ("of"); did you mean "on"?',
       'f.yaml:11:16: spec.flags.new-checkout.enabled: must be true or false, got "yes please"',
       'f.yaml:13:57: spec.flags.new-checkout.rules[0].conditions[0].in: cannot be combined with "equals": a condition has one operator; write a second condition (conditions of a rule must all hold)',
-      'f.yaml:15:52: spec.flags.new-checkout.rules[1].conditions[0].matches: "(a+)+$" repeats a group that contains a quantifier or "|" ("(a+)+"), which can make matching take exponential time; simplify the pattern',
+      'f.yaml:15:52: spec.flags.new-checkout.rules[1].conditions[0].matches: "(a)\\\\1" cannot be matched in linear time (it uses a backreference, lookahead/lookbehind or a large counted repetition such as a{1000}); rewrite it without them, or use an exact or prefix rule',
       'f.yaml:16:18: spec.flags.new-checkout.rules[1].split: percentages add up to 110.001, more than 100',
       'f.yaml:16:32: spec.flags.new-checkout.rules[1].split.off: must be a multiple of 0.001 (one bucket in 100,000), got 50.0005',
       'f.yaml:17:11: spec.flags.new-checkout.rules[2].serve: missing required field: a rule needs "serve: <variant>" or "split: {<variant>: <percent>}"',
