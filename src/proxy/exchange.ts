@@ -39,6 +39,19 @@ function isIdempotent(method: string | undefined): boolean {
   }
 }
 
+/** Where a response remembers the exchange filling it (read when the client's socket times out). */
+const kExchange = Symbol('sluice.exchange');
+
+/**
+ * True when the client's silence is the upstream's doing: the request has been
+ * read whole and the exchange is waiting for upstream bytes (not held back by a
+ * client that stopped reading). The upstream's own timeouts then decide.
+ */
+export function awaitingUpstream(res: ServerResponse | undefined | null): boolean {
+  const ex = (res as (ServerResponse & { [kExchange]?: Exchange }) | undefined | null)?.[kExchange];
+  return ex !== undefined && ex.awaitingUpstream();
+}
+
 /**
  * One proxied request: the undici dispatch handler that streams the upstream
  * response into the client's response, with backpressure both ways, records
@@ -49,6 +62,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null;
   private gone = false;
   private headersSent = false;
+  /** The upstream is paused until the client drains what it was sent. */
+  private paused = false;
   /** Status sent to the client (0: none yet). */
   private code = 0;
   private counters: RoleCounters;
@@ -81,6 +96,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   ): void {
     const fwd = forwardRequestHeaders(req.rawHeaders, req.socket.remoteAddress, proto);
     const ex = new Exchange(req, res, scope, role, upstream, fwd, start);
+    (res as ServerResponse & { [kExchange]?: Exchange })[kExchange] = ex;
     res.once('close', ex.onClientClose);
     ex.send();
   }
@@ -109,8 +125,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
   };
 
   private readonly resumeUpstream = (): void => {
+    this.paused = false;
     this.controller?.resume();
   };
+
+  awaitingUpstream(): boolean {
+    return this.req.complete && !this.paused && !this.res.writableFinished;
+  }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
@@ -134,6 +155,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (!this.res.write(chunk)) {
+      this.paused = true;
       controller.pause();
       this.res.once('drain', this.resumeUpstream);
     }

@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ListenAddress } from '../routers/validate.js';
+import { awaitingUpstream } from './exchange.js';
 import type { Rejection } from './request-guard.js';
 import { rejectionForParseError, rejectionResponse } from './request-guard.js';
 import type { TlsPair } from './tls.js';
@@ -87,6 +88,11 @@ export class Listener {
         socket.end(rejectionResponse(rejection));
       });
       server.on('tlsClientError', (_err: Error, socket: Socket) => socket.destroy());
+      // A silent client socket (idle keep-alive, or silent mid-request) is closed, unless the
+      // silence is an upstream's that has not answered yet: its own timeouts decide then.
+      server.on('timeout', (socket: Duplex & { _httpMessage?: ServerResponse | null }) => {
+        if (!awaitingUpstream(socket._httpMessage)) socket.destroy();
+      });
       const onError = (err: Error): void => {
         server.close();
         reject(err);

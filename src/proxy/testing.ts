@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect as netConnect } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 /** A real HTTP upstream for tests and benchmarks, answering as one named version. */
@@ -41,7 +42,8 @@ function streamBytes(res: ServerResponse, total: number, onSent: (n: number) => 
  * Routes: `/headers` echoes the request line and headers as JSON; `/status/NNN`
  * answers NNN; `/echo` streams the request body back; `/count` answers the
  * request body's length; `/bytes?n=N` streams N bytes; `/hang` never answers;
- * anything else answers the version name.
+ * `/stall` sends headers and 5 of 100 body bytes, then nothing; `/crash`
+ * drops the connection; anything else answers the version name.
  */
 interface Tally {
   aborted: number;
@@ -73,6 +75,12 @@ function handle(version: string, req: IncomingMessage, res: ServerResponse, tall
     streamBytes(res, n, (sent) => (tally.bytesSent += sent));
   } else if (url.pathname === '/hang') {
     req.resume();
+  } else if (url.pathname === '/stall') {
+    req.resume();
+    res.writeHead(200, { 'content-length': '100' });
+    res.write('part-');
+  } else if (url.pathname === '/crash') {
+    req.socket.destroy();
   } else {
     req.resume();
     res.setHeader('content-type', 'text/plain');
@@ -192,4 +200,31 @@ export function rawExchange(base: string, chunks: Array<string | Buffer>, deadli
       }
     });
   });
+}
+
+/**
+ * An address that accepts no connections in time: a listener (python3, which
+ * can listen without accepting) whose accept queue is already full, so new
+ * connection attempts hang until the caller's connect timeout.
+ */
+export async function blackholeUrl(): Promise<{ url: string; close(): void }> {
+  const py = spawn('python3', ['-c', 'import socket,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(600)'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    py.once('error', reject);
+    py.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
+  });
+  const fillers: Socket[] = [];
+  for (let i = 0; i < 3; i++) {
+    const s = netConnect({ host: '127.0.0.1', port });
+    s.on('error', () => undefined);
+    fillers.push(s);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => {
+      for (const s of fillers) s.destroy();
+      py.kill();
+    },
+  };
 }
