@@ -112,8 +112,8 @@ export class LocalPlane {
           retired: new Set(),
         };
     const target = (state ?? fresh)!;
-    // Same address, TLS switched on or off: the old listener must let go of the port first.
-    const sameAddress = state !== undefined && state.table.routes.listen === routes.listen;
+    // The same port again (TLS switched on or off, or "host:0" pinned to the port it got): the old listener must let go first.
+    const sameAddress = state !== undefined && addr.port !== 0 && addr.port === state.listener.address.port;
     if (sameAddress) state.retired.add(state.listener.close(this.config.drainTimeoutMs));
     let listener: Listener;
     try {
