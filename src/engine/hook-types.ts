@@ -1,4 +1,7 @@
 import type { GatePhase, HookPhase, NotifyEvent } from '../spec/lifecycle-types.js';
+import type { EventDraft } from './types.js';
+
+export type { EventDraft };
 
 /**
  * One asked-for run of one hook. The state holds it from the moment it is
@@ -62,7 +65,9 @@ export interface Notification {
   /** 1-based step and the step count. */
   step: number;
   steps: number;
-  /** Event data worth showing (the check, the judge's counts, the reason). */
+  /** Who caused it, when a person did. */
+  actor?: string;
+  /** The event's data (the check, the judge's counts, the hook, the reason). */
   data?: Record<string, unknown>;
   /** `paused` only: the state an approval may act on, for the approve link. */
   approve?: { startedAt: number; stepIndex: number };

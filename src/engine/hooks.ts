@@ -2,7 +2,7 @@ import type { HookPhase, HookSpec } from '../spec/lifecycle-types.js';
 import { GATE_PHASES, hookPhaseOf } from '../spec/lifecycle-types.js';
 import type { RolloutSpec } from '../spec/types.js';
 import type { Draft } from './draft.js';
-import { emit } from './draft.js';
+import { canaryServes, emit } from './draft.js';
 import type { Rejection } from './checks.js';
 import { UNEXPECTED_CHECK } from './checks.js';
 import { formatDuration, stepLabel } from './describe.js';
@@ -122,7 +122,7 @@ export function overrideHold(draft: Draft, actor: string): boolean {
 /** After a weight change to a new weight above 0: run the rollout hooks (smoke tests, load) at it. */
 export function askRolloutHooks(draft: Draft): void {
   const { state } = draft;
-  if (!state.hooks || state.canaryWeight === 0) return;
+  if (!state.hooks || !canaryServes(state)) return;
   for (const h of hooksAt(state.spec, 'rollout')) ask(draft, h.name, 'rollout', state.stepIndex);
 }
 

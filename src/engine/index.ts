@@ -6,6 +6,7 @@ import { transitions } from './transitions.js';
 import { freshState, start } from './start.js';
 import { INVALID_TRANSITION, scheduleCheck } from './checks.js';
 import { launchDueHooks } from './hooks.js';
+import { addNotifications } from './notifications.js';
 
 export type * from './types.js';
 export { TERMINAL_PHASES } from './types.js';
@@ -25,6 +26,7 @@ export function initialState(name: string, revision: number, spec: RolloutSpec, 
   const draft: Draft = { now, state: freshState(name, revision, spec, now), actions: [] };
   start(draft);
   scheduleCheck(draft);
+  addNotifications(draft);
   return { state: draft.state, actions: draft.actions };
 }
 
@@ -49,6 +51,7 @@ export function step(state: RolloutState, input: Input, now: number): StepResult
   if (rejected) return { state, actions: [], rejected };
   scheduleCheck(draft);
   launchDueHooks(draft);
+  addNotifications(draft);
   return { state: draft.state, actions: draft.actions };
 }
 

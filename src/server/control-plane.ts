@@ -12,6 +12,8 @@ import type { TokenStore } from '../store/token-store.js';
 import { buildApp } from './app.js';
 import { ensureAdminToken } from './auth-tokens.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
+import { registerApproveRoutes } from './approve-routes.js';
+import { ApproveLinks, loadApproveKey } from '../notify/approve-link.js';
 import { liveFromWindow } from './views.js';
 
 export interface ControlPlaneOptions {
@@ -27,6 +29,8 @@ export interface ControlPlaneOptions {
   publicMetrics?: boolean;
   tickMs?: number;
   now?: () => number;
+  /** The base URL people reach the API at, for approve links in notifications (default: $SLUICE_PUBLIC_URL, else the API's own URL). */
+  publicUrl?: string;
 }
 
 export interface ControlPlane {
@@ -62,6 +66,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const proxy = new EmbeddedProxy({ logger: opts.logger.child({ component: 'proxy' }), now: opts.now });
     cleanups.push(() => proxy.close());
     const provider = new BuiltinProvider(proxy, { now: opts.now });
+    let apiUrl = '';
+    const links = new ApproveLinks({ key: loadApproveKey(dataDir), baseUrl: () => opts.publicUrl ?? process.env.SLUICE_PUBLIC_URL ?? apiUrl, now: opts.now });
     const controller = new Controller({
       store,
       router: new EmbeddedRouter(proxy),
@@ -70,6 +76,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       logger: opts.logger.child({ component: 'controller' }),
       now: opts.now,
       tickMs: opts.tickMs,
+      notify: { links },
     });
     await controller.start();
     cleanups.push(() => controller.stop());
@@ -94,11 +101,13 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       history: store,
       now: opts.now,
     });
+    void app.register(async (api) => registerApproveRoutes(api, { controller, links }), { prefix: '/api/v1' });
     await app.listen({ host, port });
     cleanups.push(() => app.close());
     const address = app.server.address();
     const boundPort = typeof address === 'object' && address ? address.port : port;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+    apiUrl = url;
     opts.logger.info({ api: url, dataDir }, 'sluice control plane is up');
     const adminToken = admin.created && admin.text ? { file: admin.file, text: admin.text } : undefined;
     return { url, controller, proxy, tokens, adminToken, close: closeAll };
