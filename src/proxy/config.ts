@@ -2,6 +2,8 @@ import { DEFAULT_OUTLIER_POLICY } from './health.js';
 import type { OutlierPolicy } from './health.js';
 import type { TimeoutDefaults } from './settings.js';
 import { silentLogger } from './support.js';
+import { DEFAULT_MIRROR_OPTIONS } from './mirror.js';
+import type { MirrorOptions } from './mirror.js';
 import type { ProxyLogger } from './support.js';
 
 export interface EmbeddedProxyOptions {
@@ -31,6 +33,8 @@ export interface EmbeddedProxyOptions {
   outlier?: Partial<OutlierPolicy>;
   /** Most connections per upstream instance and process. Default unlimited. */
   upstreamConnections?: number;
+  /** Mirroring limits per service and process: copies in flight (default 64) and how long one may take (default 10 s). */
+  mirror?: Partial<MirrorOptions>;
   /**
    * Processes carrying traffic. 1 (default): this process. N > 1: N worker
    * processes (node:cluster) share each listener; counters are merged, and
@@ -55,6 +59,7 @@ export interface PlaneConfig extends TimeoutDefaults {
   tlsReloadIntervalMs: number;
   outlier: OutlierPolicy;
   upstreamConnections: number | undefined;
+  mirror: MirrorOptions;
   now: () => number;
   random: () => number;
   log: ProxyLogger;
@@ -76,6 +81,7 @@ export function planeConfig(o: EmbeddedProxyOptions): PlaneConfig {
     tlsReloadIntervalMs: o.tlsReloadIntervalMs ?? 2_000,
     outlier: { ...DEFAULT_OUTLIER_POLICY, ...o.outlier },
     upstreamConnections: o.upstreamConnections,
+    mirror: { ...DEFAULT_MIRROR_OPTIONS, ...o.mirror },
     now: o.now ?? Date.now,
     random: o.random ?? Math.random,
     log: o.logger ?? silentLogger,

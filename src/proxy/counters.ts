@@ -34,6 +34,10 @@ export interface ServiceSnapshot {
   canary: VersionCounters;
   /** Requests refused before any version was chosen, by reason (malformed, too-large headers, …). */
   rejected?: Record<string, number>;
+  /** Copies of stable's requests sent to the canary (mirroring); their answers reached no client. */
+  mirror?: VersionCounters;
+  /** Requests that were drawn for mirroring but not copied: they had a body, or too many copies were in flight. */
+  mirrorSkipped?: { body: number; busy: number };
 }
 
 /** Live, mutable counters of one version. Only the proxy's hot path writes them. */
@@ -76,6 +80,9 @@ function codesToData(codes: Float64Array): Record<string, number> {
 export class ServiceCounters {
   readonly stable = new RoleCounters();
   readonly canary = new RoleCounters();
+  /** The canary's answers to mirrored copies, kept apart from the requests it served. */
+  readonly mirror = new RoleCounters();
+  readonly mirrorSkipped = { body: 0, busy: 0 };
   readonly rejected = new Map<string, number>();
 
   reject(reason: string): void {
@@ -83,7 +90,14 @@ export class ServiceCounters {
   }
 
   snapshot(at: number): ServiceSnapshot {
-    return { at, stable: this.stable.toData(), canary: this.canary.toData(), rejected: Object.fromEntries(this.rejected) };
+    return {
+      at,
+      stable: this.stable.toData(),
+      canary: this.canary.toData(),
+      rejected: Object.fromEntries(this.rejected),
+      mirror: this.mirror.toData(),
+      mirrorSkipped: { ...this.mirrorSkipped },
+    };
   }
 }
 
@@ -112,7 +126,16 @@ export function mergeSnapshots(parts: readonly ServiceSnapshot[], at: number): S
   let out: ServiceSnapshot = structuredClone({ ...parts[0], at });
   for (let i = 1; i < parts.length; i++) {
     const p = parts[i];
-    out = { at, stable: addVersions(out.stable, p.stable), canary: addVersions(out.canary, p.canary), rejected: addRecords(out.rejected, p.rejected) };
+    out = {
+      at,
+      stable: addVersions(out.stable, p.stable),
+      canary: addVersions(out.canary, p.canary),
+      rejected: addRecords(out.rejected, p.rejected),
+      ...(out.mirror && p.mirror ? { mirror: addVersions(out.mirror, p.mirror) } : {}),
+      ...(out.mirrorSkipped && p.mirrorSkipped
+        ? { mirrorSkipped: { body: out.mirrorSkipped.body + p.mirrorSkipped.body, busy: out.mirrorSkipped.busy + p.mirrorSkipped.busy } }
+        : {}),
+    };
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
@@ -22,6 +22,23 @@ function hasBody(req: IncomingMessage): boolean {
   const len = req.headers['content-length'];
   if (len !== undefined) return len !== '0';
   return req.headers['transfer-encoding'] !== undefined;
+}
+
+/**
+ * The response headers when the proxy already set some on `res` itself (the
+ * sticky anonymous cookie). writeHead then merges a flat list in one name at
+ * a time, so repeated names (several Set-Cookie) would collapse to the last;
+ * a name → values map keeps them all, with the proxy's own cookie added.
+ */
+function withOwnCookies(res: ServerResponse, out: string[]): OutgoingHttpHeaders {
+  const merged: Record<string, string | string[]> = {};
+  const own = res.getHeader('set-cookie');
+  if (own !== undefined) merged['set-cookie'] = Array.isArray(own) ? [...own] : [String(own)];
+  for (let i = 0; i < out.length; i += 2) {
+    const prev = merged[out[i]];
+    merged[out[i]] = prev === undefined ? out[i + 1] : Array.isArray(prev) ? [...prev, out[i + 1]] : [prev, out[i + 1]];
+  }
+  return merged;
 }
 
 /** Methods a client may repeat without changing the outcome (RFC 9110 §9.2.2). */
@@ -145,7 +162,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     statusMessage?: string,
   ): void {
     if (statusCode < 200) return; // 1xx informational: the proxy's own server already answered Expect
-    this.res.writeHead(statusCode, statusMessage, forwardResponseHeaders(headers, this.role, this.fwd.requestId));
+    const out = forwardResponseHeaders(headers, this.role, this.fwd.requestId);
+    this.res.writeHead(statusCode, statusMessage, this.res.hasHeader('set-cookie') ? withOwnCookies(this.res, out) : out);
     this.headersSent = true;
     this.code = statusCode;
     if (statusCode >= 500) this.counters.status5xx++;

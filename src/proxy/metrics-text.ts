@@ -36,6 +36,9 @@ function header(lines: string[], name: string, type: string, help: string): void
 
 const ROLES: readonly Role[] = ['stable', 'canary'];
 
+/** The `version` label of the canary's answers to mirrored requests. */
+export const MIRROR_VERSION = 'canary-mirror';
+
 function durationLines(lines: string[], labels: string, h: Histogram): void {
   const name = 'sluice_request_duration_seconds';
   const cumulative = h.cumulativeCounts(LAST_INDEX_BELOW);
@@ -70,6 +73,8 @@ export function renderMetrics(snapshots: ReadonlyMap<string, ServiceSnapshot>, w
   const each = (fn: (labels: string, v: VersionCounters) => void): void => {
     for (const [service, snap] of snapshots) {
       for (const role of ROLES) fn(`service="${escapeLabel(service)}",version="${role}"`, snap[role]);
+      // Mirrored copies: the canary's answers that reached no client, apart from its own traffic.
+      if (snap.mirror) fn(`service="${escapeLabel(service)}",version="${MIRROR_VERSION}"`, snap.mirror);
     }
   };
   header(lines, 'sluice_requests_total', 'counter', 'Requests the embedded proxy finished, by service, version and the status code the client got (499: the client left first).');
@@ -98,6 +103,12 @@ export function renderMetrics(snapshots: ReadonlyMap<string, ServiceSnapshot>, w
   for (const [service, snap] of snapshots) {
     for (const reason of ['malformed', 'headers-too-large', 'client-timeout']) {
       lines.push(`sluice_requests_rejected_total{service="${escapeLabel(service)}",reason="${reason}"} ${snap.rejected?.[reason] ?? 0}`);
+    }
+  }
+  header(lines, 'sluice_mirror_skipped_total', 'counter', 'Requests drawn for mirroring but not copied to the canary: reason="body" (requests with a body are never copied), reason="busy" (too many copies in flight).');
+  for (const [service, snap] of snapshots) {
+    for (const reason of ['body', 'busy'] as const) {
+      lines.push(`sluice_mirror_skipped_total{service="${escapeLabel(service)}",reason="${reason}"} ${snap.mirrorSkipped?.[reason] ?? 0}`);
     }
   }
   header(lines, 'sluice_canary_weight', 'gauge', 'Share of requests (0-100) the proxy sends to the canary now.');

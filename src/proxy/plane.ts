@@ -19,10 +19,14 @@ import { listenFailure } from './support.js';
 import type { ProxyLogger } from './support.js';
 import { loadTlsPair, TlsWatcher } from './tls.js';
 import { tunnel } from './upgrade.js';
+import { drawMirror } from './choice.js';
+import { Mirror } from './mirror.js';
 import { UpstreamPools } from './upstreams.js';
 
 /** One carried service: its scope (what requests read) plus its listener. */
 interface ServiceState extends ServiceScope {
+  /** Copies of stable's requests to the canary (strategy.canary.mirror), bounded per service. */
+  readonly mirror: Mirror;
   listener: Listener;
   tlsWatcher: TlsWatcher | undefined;
   /** Listeners replaced by a listen change, still draining. */
@@ -76,7 +80,7 @@ export class LocalPlane {
     if (sameRoutes(state.table.routes, routes)) return;
     if (routes.tls && !sameTls(state.table.routes, routes)) this.watchTls(state, routes, loadTlsPair(service, routes.tls));
     const old = state.table;
-    state.table = buildTable(routes, old, this.pools);
+    state.table = buildTable(service, routes, old, this.pools);
     state.settings = settingsFor(routes, this.config);
     state.listener.update(this.listenerLimits(state.settings));
     releaseTable(old, state.table, this.pools);
@@ -101,9 +105,10 @@ export class LocalPlane {
       ? undefined
       : {
           name: service,
-          table: buildTable(routes, undefined, this.pools),
+          table: buildTable(service, routes, undefined, this.pools),
           settings,
           counters: this.countersOf(service),
+          mirror: new Mirror(this.countersOf(service), this.config.mirror),
           outlier: this.config.outlier,
           now: this.config.now,
           log: this.config.log,
@@ -190,11 +195,13 @@ export class LocalPlane {
       return;
     }
     const table = state.table;
-    const role = chooseRole(table, this.config.random);
+    const role = chooseRole(table, req, res, this.config.random, listener.tls);
     const upstream = nextUpstream(role === 'stable' ? table.stable : table.canary, this.config.now);
     if (listener.closing) res.shouldKeepAlive = false;
     req.socket.setTimeout(state.settings.idleTimeoutMs);
-    Exchange.forward(req, res, state, role, upstream, listener.tls ? 'https' : 'http', start);
+    const proto = listener.tls ? 'https' : 'http';
+    if (drawMirror(table.choice, role, this.config.random)) state.mirror.copy(req, table, proto, this.config.now);
+    Exchange.forward(req, res, state, role, upstream, proto, start);
   }
 
   private upgrade(state: ServiceState, req: IncomingMessage, socket: Duplex, head: Buffer, listener: Listener): void {
@@ -207,7 +214,7 @@ export class LocalPlane {
     }
     listener.track(socket);
     const table = state.table;
-    const role = chooseRole(table, this.config.random);
+    const role = chooseRole(table, req, undefined, this.config.random);
     const upstream = nextUpstream(role === 'stable' ? table.stable : table.canary, this.config.now);
     const proto = listener.tls ? 'https' : 'http';
     tunnel(req, socket, head, state, role, upstream, proto, start, this.config.tunnelIdleMs, (s) => listener.track(s));

@@ -1,5 +1,8 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Routes } from '../routers/router.js';
 import type { Role } from './counters.js';
+import type { RouteChoice } from './choice.js';
+import { compileChoice, pickRole } from './choice.js';
 import type { Upstream, UpstreamPools } from './upstreams.js';
 import { sameList } from '../routers/validate.js';
 
@@ -22,18 +25,24 @@ export interface RouteTable {
   readonly routes: Routes;
   readonly stable: Ring;
   readonly canary: Ring;
+  /** How a request picks its version (A/B rules, sticky or random weight, mirroring), compiled once. */
+  readonly choice: RouteChoice;
 }
 
 /**
- * Picks the version for one request: canary with probability weight/100,
- * never at 0, always at 100, and never when canary has no instances.
- * Kept alone so sticky (hash-based) assignment can replace it.
+ * Picks the version for one request (choice.ts): an A/B rule match sends it to
+ * canary, else the weight decides — by the request's key on a sticky service
+ * (a fresh anonymous key sets its cookie on `res`), at random otherwise.
+ * Never canary when canary has no instances.
  */
-export function chooseRole(table: RouteTable, random: () => number): Role {
-  const w = table.routes.canaryWeight;
-  if (w <= 0 || table.canary.upstreams.length === 0) return 'stable';
-  if (w >= 100) return 'canary';
-  return random() * 100 < w ? 'canary' : 'stable';
+export function chooseRole(
+  table: RouteTable,
+  req: Pick<IncomingMessage, 'headers' | 'url'>,
+  res: Pick<ServerResponse, 'appendHeader'> | undefined,
+  random: () => number,
+  secure = false,
+): Role {
+  return pickRole(table.choice, table.canary.upstreams.length > 0, req, res, random, secure);
 }
 
 /**
@@ -67,11 +76,12 @@ function buildRing(urls: readonly string[], connectMs: number | undefined, previ
  * table's rings where the instance lists are unchanged: a weight change then
  * allocates one small object and touches no pool.
  */
-export function buildTable(routes: Routes, previous: RouteTable | undefined, pools: UpstreamPools): RouteTable {
+export function buildTable(service: string, routes: Routes, previous: RouteTable | undefined, pools: UpstreamPools): RouteTable {
   return {
     routes,
     stable: buildRing(routes.stable, routes.timeouts?.connectMs, previous?.stable, pools),
     canary: buildRing(routes.canary, routes.timeouts?.connectMs, previous?.canary, pools),
+    choice: compileChoice(service, routes, previous),
   };
 }
 
