@@ -115,7 +115,7 @@ describe('flagd import', () => {
       }
     }
     for (const ctx of contexts) {
-      const clean = Object.fromEntries(Object.entries(ctx).filter(([, v]) => v !== undefined));
+      const clean = Object.fromEntries(Object.entries(ctx).filter(([, v]) => v !== undefined)) as Record<string, string | number | string[]>;
       expect(evaluate(set, 'new-checkout', clean).value, JSON.stringify(clean)).toBe(core.resolveBooleanEvaluation('new-checkout', false, clean, silent).value);
       expect(evaluate(set, 'header-color', clean).value, JSON.stringify(clean)).toBe(core.resolveStringEvaluation('header-color', 'x', clean, silent).value);
     }
