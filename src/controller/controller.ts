@@ -14,8 +14,6 @@ import type { CounterSource } from '../metrics/builtin.js';
 import type { HookResult } from '../engine/types.js';
 import { defaultHookRunners } from '../hooks/index.js';
 import { HookRuns, type RunnerFor } from './hook-runs.js';
-import { NotificationSender, type NotifyOptions } from './notifications.js';
-import { approveActor, type ApprovalClaim } from '../notify/approve-link.js';
 
 export interface ControllerOptions {
   store: Store;
@@ -30,14 +28,7 @@ export interface ControllerOptions {
   counters?: CounterSource;
   /** Runs spec.hooks (default: real webhooks and the built-in load generator). */
   hookRunners?: RunnerFor;
-  /** Sends spec.notifications, with approve links when `links` is given. */
-  notify?: NotifyOptions;
 }
-
-/** What an approve link did: ended the pause, or why not (the link is then spent or stale). */
-export type ApproveOutcome =
-  | { outcome: 'approved'; record: RolloutRecord }
-  | { outcome: 'used' | 'moved-on' | 'not-found'; message: string };
 
 export type ApplyOutcome = 'created' | 'updated' | 'unchanged';
 
@@ -60,7 +51,6 @@ export class Controller extends EventEmitter {
   private readonly mutex = new KeyedMutex();
   private readonly judgeFeed: JudgeFeed | undefined;
   private readonly hookRuns: HookRuns;
-  private readonly notifications: NotificationSender;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
 
@@ -74,7 +64,6 @@ export class Controller extends EventEmitter {
     this.tickMs = opts.tickMs ?? 250;
     this.judgeFeed = opts.counters ? new JudgeFeed(opts.counters) : undefined;
     this.hookRuns = new HookRuns(opts.hookRunners ?? defaultHookRunners(), (name, result) => this.takeHook(name, result), this.log);
-    this.notifications = new NotificationSender(opts.notify ?? {}, this.log, this.now);
   }
 
   /** Re-applies every persisted route (the repair after a crash), then starts ticking. */
@@ -90,7 +79,6 @@ export class Controller extends EventEmitter {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.hookRuns.stop();
-    await this.notifications.stop();
     await this.mutex.idle();
   }
 
@@ -121,7 +109,7 @@ export class Controller extends EventEmitter {
         );
       }
       const now = this.now();
-      const start = initialState(name, (existing?.state.revision ?? 0) + 1, rollout.spec, now);
+      const start = byActor(initialState(name, (existing?.state.revision ?? 0) + 1, rollout.spec, now), actor);
       if (!existing || existing.state.routes.listen !== rollout.spec.service.listen) {
         // A new listener may fail to bind; find out before anything is stored.
         await this.applyRoutes(name, { ...start.state.routes, canaryWeight: 0 });
@@ -140,30 +128,6 @@ export class Controller extends EventEmitter {
       if (result.rejected) throw new ControllerError('SLUICE_INVALID_TRANSITION', result.rejected.message);
       const saved = this.save(record, result, record.version, this.now());
       return this.follow(saved, result);
-    });
-  }
-
-  /**
-   * Ends the pause an approve link was made for, once: the link's use is the
-   * actor of the resulting events, so a second use (even after a restart) is
-   * found in the stored history and refused, as is a link whose pause is over.
-   */
-  approve(claim: ApprovalClaim): Promise<ApproveOutcome> {
-    return this.mutex.run(claim.rollout, async () => {
-      const record = this.store.getRollout(claim.rollout);
-      if (!record) return { outcome: 'not-found' as const, message: `rollout "${claim.rollout}" no longer exists` };
-      const actor = approveActor(claim.id);
-      if (this.store.listEvents(claim.rollout).some((e) => e.actor === actor)) {
-        return { outcome: 'used' as const, message: `this link was already used; rollout "${claim.rollout}" is ${record.state.phase}: ${record.state.message}` };
-      }
-      const s = record.state;
-      const same = s.revision === claim.revision && s.startedAt === claim.startedAt && s.stepIndex === claim.step && s.phase === 'paused';
-      const result = same ? step(s, { type: 'promote', full: false, actor }, this.now()) : undefined;
-      if (!result || result.rejected) {
-        return { outcome: 'moved-on' as const, message: `the pause this link was for (revision ${claim.revision}, step ${claim.step + 1}) is over; rollout "${claim.rollout}" is ${s.phase}: ${s.message}` };
-      }
-      const saved = this.save(record, result, record.version, this.now());
-      return { outcome: 'approved' as const, record: await this.follow(saved, result) };
     });
   }
 
@@ -308,7 +272,6 @@ export class Controller extends EventEmitter {
     if (saved.events.length) this.emit('events', saved.events);
     // Only now that the state saying which hooks run is stored (intent), run them (effect).
     this.hookRuns.sync(saved.record.state);
-    for (const a of result.actions) if (a.type === 'notify') this.notifications.send(saved.record, a.notification);
     return saved.record;
   }
 
@@ -333,4 +296,9 @@ export class Controller extends EventEmitter {
 export function describeRoutes(r: Routes): string {
   if (r.canary.length === 0 || r.canaryWeight === 0) return `all traffic on stable (${r.stable.join(', ')}) at ${r.listen}`;
   return `${100 - r.canaryWeight}% stable / ${r.canaryWeight}% canary at ${r.listen}`;
+}
+
+/** The `started` event names who applied the document. */
+function byActor(start: StepResult, actor: string): StepResult {
+  return { ...start, actions: start.actions.map((a) => (a.type === 'event' && a.event.type === 'started' ? { ...a, event: { ...a.event, actor } } : a)) };
 }
