@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: installing npm dependencies (npm ci; better-sqlite3 compiles from source, about a minute)" >&2
+  echo "setup: installing npm dependencies (npm ci: a few minutes the first time; better-sqlite3 compiles from source)" >&2
   npm ci --no-audit --no-fund
 fi
 npx tsc -p tsconfig.build.json

@@ -23,6 +23,8 @@ export interface ApplyResult {
   name: string;
   outcome: 'created' | 'updated' | 'unchanged';
   rollout: RolloutView;
+  /** Things the server applied but wants the user to notice. */
+  warnings?: string[];
 }
 
 export interface ClientOptions {

@@ -3,6 +3,7 @@ import { CliError } from './client.js';
 import { registerRolloutCommands } from './rollout-commands.js';
 import { registerLocalCommands } from './local-commands.js';
 import { registerTokenCommands } from './token-commands.js';
+import { registerFlagsCommands } from './flags-commands.js';
 import { registerPlanCommand } from './plan-command.js';
 
 const program = new Command('sluice')
@@ -12,7 +13,7 @@ const program = new Command('sluice')
   .addOption(new Option('--server <url>', 'control-plane URL (or SLUICE_SERVER, or server: in ~/.config/sluice/config.yaml; default http://127.0.0.1:7070)'))
   .addOption(new Option('--token <token>', 'API token (or SLUICE_TOKEN, or token: in ~/.config/sluice/config.yaml; on 127.0.0.1, .sluice/admin-token)'))
   .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
-  .showHelpAfterError('(run `sluice --help` for usage)')
+  .showHelpAfterError('(add --help to the command for its usage)')
   .addHelpText(
     'after',
     `
@@ -28,6 +29,13 @@ registerLocalCommands(program);
 registerPlanCommand(program);
 registerRolloutCommands(program);
 registerTokenCommands(program);
+registerFlagsCommands(program);
+
+// `sluice history x | head`: the reader went away; stop quietly, as Unix tools do.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 program.exitOverride();
 try {
@@ -43,7 +51,11 @@ function reportError(err: unknown): number {
     return e.exitCode ?? 1;
   }
   if (err instanceof CliError) {
-    process.stderr.write(`sluice: ${err.message}\n`);
+    if (program.opts().output === 'json') {
+      process.stderr.write(JSON.stringify({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } }) + '\n');
+      return err.exitCode;
+    }
+    process.stderr.write(`sluice: ${err.message.replace(/^sluice: /, '')}\n`);
     const errors = (err.details as { errors?: Array<{ file?: string; line?: number; column?: number; path: string; message: string }> } | undefined)?.errors;
     for (const d of errors ?? []) process.stderr.write(`  ${d.file ?? ''}${d.line ? `:${d.line}:${d.column}` : ''}: ${d.path}: ${d.message}\n`);
     return err.exitCode;

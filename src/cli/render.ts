@@ -1,3 +1,4 @@
+import { formatDuration } from '../spec/duration.js';
 import type { RolloutView, VersionLive } from '../server/views.js';
 import type { StoredEvent } from '../store/store.js';
 
@@ -19,7 +20,7 @@ export function describeStep(v: RolloutView): string {
   const step = v.step.current;
   if (!step) return 'all steps done';
   if ('setWeight' in step) return `setWeight ${step.setWeight}`;
-  if ('pause' in step) return step.pause.duration === undefined ? 'pause (manual gate)' : `pause ${seconds(step.pause.duration)}`;
+  if ('pause' in step) return step.pause.duration === undefined ? 'pause (manual gate)' : `pause ${formatDuration(step.pause.duration)}`;
   return `analysis (${step.analysis.checks} passing check${step.analysis.checks === 1 ? '' : 's'})`;
 }
 
@@ -43,7 +44,7 @@ export function statusBlock(v: RolloutView, color: boolean): string {
     `  canary  ${fmtVersion(v.live?.canary)}`,
     `  ${v.message}`,
   ];
-  if (v.lastCheck) lines.push(`  last check: ${v.lastCheck.verdict} — ${v.lastCheck.summary}`);
+  if (v.lastCheck) lines.push(`  last check: ${v.lastCheck.summary}`);
   if (v.judge) {
     const state = v.judge.passed ? 'passed' : 'watching';
     lines.push(`  judge (${state}): ${v.judge.errors?.reason ?? 'no requests judged yet'}`);
@@ -58,7 +59,7 @@ export function statusLine(v: RolloutView): string {
 }
 
 export function eventLine(e: StoredEvent): string {
-  const who = e.actor ? ` (by ${e.actor})` : '';
+  const who = e.actor && !e.message.includes(e.actor) ? ` (by ${e.actor})` : '';
   return `${time(e.time)} [${e.type}] ${e.message}${who}`;
 }
 
@@ -77,9 +78,6 @@ function time(ms: number): string {
   return new Date(ms).toISOString().slice(11, 19);
 }
 
-function seconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
 
 const PHASE_COLOR: Record<string, string> = {
   progressing: '\x1b[36m',

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatSpecError, parseRolloutDocuments } from '../spec/index.js';
+import { formatSpecError, parseRolloutDocuments, tryParseDuration } from '../spec/index.js';
 import type { RolloutView } from '../server/views.js';
 import { ApiClient, CliError, type ApplyResult } from './client.js';
 import { connect } from './config.js';
@@ -69,7 +69,7 @@ export function registerRolloutCommands(program: Command): void {
 
   program
     .command('delete')
-    .description('forget a rollout and close its proxy listener (its history is kept)')
+    .description('forget a rollout and close its proxy listener; `sluice history NAME` still shows its events')
     .argument('<name>')
     .action(async (name: string) => {
       const res = await client().remove(name);
@@ -91,18 +91,24 @@ export function registerRolloutCommands(program: Command): void {
     .command('run')
     .description('for pipelines: apply, follow live, exit 0 when promoted, 2 when rolled back, 3 when aborted, 1 on error')
     .requiredOption('-f, --file <file>', 'rollout YAML with one Rollout document')
-    .action(async (opts: { file: string }) => {
+    .option('--timeout <duration>', 'give up following after this long (e.g. 30m), exit 1; the rollout goes on')
+    .action(async (opts: { file: string; timeout?: string }) => {
       const c = client();
-      const results = await applyFile(c, opts.file);
-      if (results.length !== 1) throw new CliError(`${opts.file} holds ${results.length} rollouts; \`sluice run\` follows exactly one`);
+      const timeoutMs = opts.timeout === undefined ? undefined : durationFlag('--timeout', opts.timeout);
+      const results = await applyFile(c, opts.file, true);
       const [r] = results as [ApplyResult];
-      if (mode() !== 'json') print(`rollout "${r.name}" ${r.outcome} (revision ${r.rollout.revision})${r.outcome === 'unchanged' ? ': this document was already applied; following its current state' : ''}`);
+      if (mode() !== 'json') print(`rollout "${r.name}" ${r.outcome} (revision ${r.rollout.revision})${r.outcome === 'unchanged' ? ': this document was already applied; following its current state (`sluice retry` runs it again)' : ''}`);
       const ac = new AbortController();
       const onSignal = () => ac.abort();
       process.once('SIGINT', onSignal);
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => ac.abort(), timeoutMs);
       const final = await follow(c, r.name, { mode: mode(), signal: ac.signal });
       process.off('SIGINT', onSignal);
-      if (ac.signal.aborted) throw new CliError(`stopped following; rollout "${r.name}" goes on on the server (\`sluice status ${r.name} --watch\`)`, 1);
+      clearTimeout(timer);
+      if (ac.signal.aborted) {
+        const why = timeoutMs !== undefined && !['promoted', 'rolled-back', 'aborted'].includes(final.phase) ? `timed out after ${opts.timeout} with the rollout ${final.phase}` : 'stopped following';
+        throw new CliError(`${why}; rollout "${r.name}" goes on on the server (\`sluice status ${r.name} --watch\`)`, 1);
+      }
       process.exitCode = exitFor(final);
       if (mode() !== 'json') print(`rollout "${r.name}" ${final.phase}: exit ${process.exitCode}`);
     });
@@ -117,8 +123,14 @@ export function exitFor(view: RolloutView): number {
   return view.phase in RUN_EXIT ? RUN_EXIT[view.phase as keyof typeof RUN_EXIT] : RUN_EXIT.error;
 }
 
+function durationFlag(flag: string, value: string): number {
+  const parsed = tryParseDuration(value);
+  if (!parsed.ok) throw new CliError(`${flag}: ${parsed.message}`);
+  return parsed.value;
+}
+
 /** Validates locally (errors with file:line:column), then sends the file to the server. */
-async function applyFile(client: ApiClient, file: string): Promise<ApplyResult[]> {
+async function applyFile(client: ApiClient, file: string, exactlyOne = false): Promise<ApplyResult[]> {
   const source = file === '-' ? 'stdin' : file;
   const text = readSource(file);
   const { rollouts, errors } = parseRolloutDocuments(text, source);
@@ -126,5 +138,8 @@ async function applyFile(client: ApiClient, file: string): Promise<ApplyResult[]
     throw new CliError(`${source} is not valid:\n${errors.map((e) => '  ' + formatSpecError(e)).join('\n')}`, 1, 'SLUICE_INVALID_SPEC');
   }
   if (!rollouts.length) throw new CliError(`${source} holds no Rollout document`);
-  return (await client.applyYaml(text, source)).results;
+  if (exactlyOne && rollouts.length !== 1) throw new CliError(`${source} holds ${rollouts.length} rollouts; \`sluice run\` follows exactly one`);
+  const { results } = await client.applyYaml(text, source);
+  for (const r of results) for (const w of r.warnings ?? []) process.stderr.write(`sluice: warning: rollout "${r.name}": ${w}\n`);
+  return results;
 }

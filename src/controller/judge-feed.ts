@@ -47,6 +47,9 @@ export class JudgeFeed {
     const canary = delta(snap.canary, cursor.at.canary);
     const stable = delta(snap.stable, cursor.at.stable);
     if (canary.requests === 0 && stable.requests === 0) return undefined;
+    // An error is counted when its response starts, the request when it ends: a batch cut
+    // in between holds more errors than requests. Wait for the next tick, which includes both.
+    if (canary.errors > canary.requests || stable.errors > stable.requests) return undefined;
     cursor.at = snap;
     const batch: JudgeBatch = {
       canaryRequests: canary.requests,

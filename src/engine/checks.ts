@@ -56,12 +56,17 @@ export function takeCheck(draft: Draft, result: CheckResult): Rejection | undefi
   const counters = state.analysis;
   counters.pending = false;
   counters.checks += 1;
+  // Paused on inconclusive checks, a person is already asked to decide: record the next
+  // inconclusive check only when it says something new, not one event per interval forever.
+  const repeat = state.phase === 'paused' && state.pauseReason === 'inconclusive' && result.verdict === 'inconclusive' && state.lastCheck?.verdict === 'inconclusive';
   state.lastCheck = result;
-  emit(draft, {
-    type: 'check',
-    message: `check ${counters.checks} at ${state.canaryWeight}% canary: ${result.summary}`,
-    data: { ...result },
-  });
+  if (!repeat) {
+    emit(draft, {
+      type: 'check',
+      message: `check ${counters.checks} at ${state.canaryWeight}% canary: ${result.summary}`,
+      data: { ...result },
+    });
+  }
   const providerFailure = trackProviderErrors(counters, spec, result);
   if (providerFailure !== undefined) {
     endOnStable(draft, 'rolled-back', providerFailure, { data: { check: { ...result } } });

@@ -97,8 +97,12 @@ export function enforceJudgeDeadline(draft: Draft, stepDuration: number | undefi
   if (!spec || !state.judge || !isJudged(state) || state.phase !== 'progressing' || state.judge.passed) return;
   const deadline = state.judge.waitSince + (stepDuration ?? 0) + spec.maxWait;
   if (now < deadline) return;
-  const last = state.judge.last?.errors.reason ?? 'no requests measured yet';
-  const why = `not enough evidence at ${state.canaryWeight}% after waiting ${Math.round((now - state.judge.waitSince) / 1000)}s (${state.judge.stepEvents} errors seen at this step, ${spec.minStepEvents} needed to go on): ${last}`;
+  const reasons = state.judge.last ? [state.judge.last.errors.reason, state.judge.last.latency?.reason].filter(Boolean).join('; ') : '';
+  const last = reasons || 'no requests measured yet';
+  const needed = state.stepIndex >= state.spec.steps.length
+    ? 'the judge must pass the canary before promotion'
+    : `${state.judge.stepEvents} errors seen at this step, ${spec.minStepEvents} needed to go on`;
+  const why = `not enough evidence at ${state.canaryWeight}% after waiting ${Math.round((now - state.judge.waitSince) / 1000)}s (${needed}): ${last}`;
   if (state.spec.onInconclusive === 'rollback') {
     endOnStable(draft, 'rolled-back', `rolled back: ${why}`, { data: { judge: { ...state.judge.last }, rule: 'judge-max-wait' } });
   } else {

@@ -101,6 +101,10 @@ export interface RolloutState {
   judge?: JudgeState;
   /** Present when the spec has hooks: outstanding runs, what passed, where the walk is held. */
   hooks?: HooksState;
+  /** When the rollout last made progress (a step began, a gate opened, a resume); the progress deadline counts from here. */
+  progressAt?: number;
+  /** Set once all traffic is on the canary for the post-promotion analysis window. */
+  postPromotion?: { since: number; until: number };
 }
 
 export type Input =
@@ -112,7 +116,9 @@ export type Input =
   | { type: 'abort'; actor: string; reason?: string }
   | { type: 'pause'; actor: string }
   | { type: 'resume'; actor: string }
-  | { type: 'retry'; actor: string };
+  | { type: 'retry'; actor: string }
+  /** Within spec.undoWindow after promotion: all traffic back to the previous stable. */
+  | { type: 'undo'; actor: string; reason?: string };
 
 export type EventType =
   | 'started'
@@ -127,7 +133,8 @@ export type EventType =
   | 'aborted'
   | 'retried'
   | 'routes-confirmed'
-  | 'hook';
+  | 'hook'
+  | 'deleted';
 
 /** An event to persist, in the same transaction as the state it explains. */
 export interface EventDraft {

@@ -9,6 +9,9 @@ import { createStore } from '../store/index.js';
 import type { Store } from '../store/store.js';
 import { createTokenStore } from '../store/token-store-factory.js';
 import type { TokenStore } from '../store/token-store.js';
+import { FlagService } from '../flags/service.js';
+import { createFlagStore } from '../store/flag-store-factory.js';
+import type { FlagStore } from '../store/flag-store.js';
 import { buildApp } from './app.js';
 import { ensureAdminToken } from './auth-tokens.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
@@ -27,6 +30,8 @@ export interface ControlPlaneOptions {
   tokens?: TokenStore;
   /** Serve /metrics without a token (default true). */
   publicMetrics?: boolean;
+  /** Override the flag store (tests); default the flag tables of dataDir/sluice.db. */
+  flagStore?: FlagStore;
   tickMs?: number;
   now?: () => number;
   /** The base URL people reach the API at, for approve links in notifications (default: $SLUICE_PUBLIC_URL, else the API's own URL). */
@@ -39,6 +44,7 @@ export interface ControlPlane {
   controller: Controller;
   proxy: EmbeddedProxy;
   tokens: TokenStore;
+  flags: FlagService;
   /** Where the first admin token was written, and its text, when this start created it (a fresh data directory). */
   adminToken?: { file: string; text: string };
   close(): Promise<void>;
@@ -51,7 +57,13 @@ const LIVE_WINDOW_MS = 10_000;
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const { host, port } = splitHostPort(opts.api);
   const dataDir = resolve(opts.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'it exists and is not a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw Object.assign(new Error(`cannot use ${dataDir} as the data directory: ${why}; pick another with --data-dir`, { cause: err }), { code: 'SLUICE_DATA_DIR' });
+  }
   const lock = acquireDataDirLock(dataDir);
   const cleanups: Array<() => Promise<void> | void> = [() => lock.release()];
   const closeAll = async () => {
@@ -62,6 +74,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     cleanups.push(() => store.close());
     const tokens = opts.tokens ?? createTokenStore({ type: 'sqlite', path: join(dataDir, 'sluice.db') });
     cleanups.push(() => tokens.close());
+    const flagStore = opts.flagStore ?? createFlagStore({ type: 'sqlite', path: join(dataDir, 'sluice.db') });
+    cleanups.push(() => flagStore.close());
+    const flags = new FlagService({ store: flagStore, now: opts.now });
     const admin = ensureAdminToken(tokens, dataDir, (opts.now ?? Date.now)());
     const proxy = new EmbeddedProxy({ logger: opts.logger.child({ component: 'proxy' }), now: opts.now });
     cleanups.push(() => proxy.close());
@@ -100,6 +115,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       auth: { tokens, publicMetrics: opts.publicMetrics },
       history: store,
       now: opts.now,
+      flags,
     });
     void app.register(async (api) => registerApproveRoutes(api, { controller, links }), { prefix: '/api/v1' });
     await app.listen({ host, port });
@@ -110,7 +126,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     apiUrl = url;
     opts.logger.info({ api: url, dataDir }, 'sluice control plane is up');
     const adminToken = admin.created && admin.text ? { file: admin.file, text: admin.text } : undefined;
-    return { url, controller, proxy, tokens, adminToken, close: closeAll };
+    return { url, controller, proxy, tokens, flags, adminToken, close: closeAll };
   } catch (err) {
     await closeAll().catch(() => undefined);
     throw err;

@@ -3,7 +3,7 @@ import type { Controller, UserCommand } from '../controller/controller.js';
 import { parseRolloutDocuments, validateRollout } from '../spec/index.js';
 import type { Rollout } from '../spec/types.js';
 import { actorOf } from './auth.js';
-import { ApiError } from './errors.js';
+import { ApiError, toApiError } from './errors.js';
 import { rolloutView, type LiveStats } from './views.js';
 
 type Params = { name: string };
@@ -38,7 +38,20 @@ const ROLLOUT_VIEW = {
 
 const APPLIED = {
   type: 'object',
-  properties: { results: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, outcome: { type: 'string', enum: ['created', 'updated', 'unchanged'] }, rollout: ROLLOUT_VIEW } } } },
+  properties: {
+    results: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          outcome: { type: 'string', enum: ['created', 'updated', 'unchanged'] },
+          warnings: { type: 'array', items: { type: 'string' }, description: 'applied, but worth a look (e.g. stable traffic moving without analysis)' },
+          rollout: ROLLOUT_VIEW,
+        },
+      },
+    },
+  },
 } as const;
 
 const NAME_PARAMS = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 253 } } } as const;
@@ -95,8 +108,16 @@ export function registerRolloutRoutes(api: FastifyInstance, controller: Controll
       const rollouts = parseBody(req.body, source);
       const results = [];
       for (const rollout of rollouts) {
-        const { outcome, record } = await controller.apply(rollout, actorOf(req));
-        results.push({ name: record.name, outcome, rollout: rolloutView(record, live(record.name)) });
+        try {
+          const { outcome, record, warnings } = await controller.apply(rollout, actorOf(req));
+          results.push({ name: record.name, outcome, warnings, rollout: rolloutView(record, live(record.name)) });
+        } catch (err) {
+          if (results.length === 0) throw err;
+          // Earlier documents were applied: say which, so nobody assumes the whole file failed.
+          const api = toApiError(err);
+          const done = results.map((r) => `"${r.name}" ${r.outcome}`).join(', ');
+          throw new ApiError(api.status, api.code, `${api.message} (rollout "${rollout.metadata.name}"; the documents before it were applied: ${done})`, { applied: results.map((r) => ({ name: r.name, outcome: r.outcome })) }, { cause: err });
+        }
       }
       void reply.status(results.some((r) => r.outcome === 'created') ? 201 : 200);
       return { results };

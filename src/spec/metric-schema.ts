@@ -12,7 +12,9 @@ import type { BuiltinMetricName, MetricSourceSpec } from './types.js';
  * and/or relative (canary vs stable) bounds.
  */
 
-export const BUILTIN_METRICS: readonly BuiltinMetricName[] = ['success-rate', 'error-rate', 'latency-p50', 'latency-p95', 'latency-p99'];
+const OWN_METRICS = ['success-rate', 'error-rate', 'latency-p50', 'latency-p95', 'latency-p99'] as const;
+/** The proxy's own metrics, and the same of the canary's answers to mirrored requests (`mirror-…`). */
+export const BUILTIN_METRICS: readonly BuiltinMetricName[] = [...OWN_METRICS, ...OWN_METRICS.map((m) => `mirror-${m}` as const)];
 
 const SAMPLE_VALUES = { service: 'checkout', version: 'canary', window: '30s', listen: '127.0.0.1:8080' };
 
@@ -167,6 +169,10 @@ function checkMetric(value: Partial<ObjectOut<typeof metricFields>>, report: Rep
         if (v !== undefined && (v < lo || v > hi)) {
           report([key], 'value', `${name} is ${unit}: must be ${hi === Infinity ? `at least ${lo}` : `from ${lo} to ${hi}`}, got ${v}`);
         }
+      }
+      // 0.99 for "99%" is the classic slip (Argo writes success rates as ratios).
+      if (name === 'success-rate' && min !== undefined && min > 0 && min < 1) {
+        report(['min'], 'value', `success-rate is a percentage: ${min} means ${min}%, which passes almost anything; write ${min * 100} for ${min * 100}%`);
       }
     }
   }

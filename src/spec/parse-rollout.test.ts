@@ -45,7 +45,9 @@ describe('parseRolloutDocuments: valid documents', () => {
   analysis:
     metrics: [{name: success-rate, min: 99.5}, {name: latency-p50, max: 0}]
 `);
-    expect(rollout).toEqual({
+    expect(rollout!.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect({ ...rollout, digest: undefined }).toEqual({
+      digest: undefined,
       apiVersion: 'sluice.dev/v1alpha1',
       kind: 'Rollout',
       metadata: { name: 'checkout' },
@@ -120,7 +122,7 @@ spec:
 
   it('treats a "__proto__" key as an ordinary unknown field', () => {
     expect(errorsOf(`${HEAD}${STEPS}  __proto__: {onFailure: x}\n`)).toEqual([
-      'r.yaml:13:3: spec.__proto__: unknown field; allowed fields are service, strategy, analysis, onFailure, onInconclusive, hooks, notifications',
+      'r.yaml:13:3: spec.__proto__: unknown field; allowed fields are service, strategy, analysis, onFailure, onInconclusive, hooks, notifications, undoWindow, progressDeadline',
     ]);
   });
 
@@ -155,7 +157,7 @@ describe('parseRolloutDocuments: invalid documents', () => {
     {
       name: 'unknown field without a near name lists the allowed ones',
       yaml: `${HEAD}${STEPS}  rollbackOn: errors\n`,
-      errors: ['r.yaml:13:3: spec.rollbackOn: unknown field; allowed fields are service, strategy, analysis, onFailure, onInconclusive, hooks, notifications'],
+      errors: ['r.yaml:13:3: spec.rollbackOn: unknown field; allowed fields are service, strategy, analysis, onFailure, onInconclusive, hooks, notifications, undoWindow, progressDeadline'],
     },
     {
       name: 'missing fields, at the parent mapping',
@@ -301,7 +303,7 @@ describe('parseRolloutDocuments: files', () => {
     expect(rollouts.map((r) => r.metadata.name)).toEqual(['checkout', 'third']);
     expect(errors.map(formatSpecError)).toEqual([
       'multi.yaml:23:43: spec.strategy.canary.steps[0].setWeight: must be an integer from 0 to 100, got 101',
-      'multi.yaml:24:13: spec.analysis.metrics: missing required field (the checks, each on a different metric)',
+      'multi.yaml:24:13: spec.analysis: needs "metrics" (threshold checks), "judge" (the sequential judge) or both',
       'multi.yaml:24:14: spec.analysis.intervall: unknown field; did you mean "interval"?',
     ]);
   });
@@ -363,11 +365,11 @@ describe('validateRollout (JSON bodies)', () => {
     const { rollout, errors } = validateRollout(bad, 'request body');
     expect(rollout).toBeUndefined();
     expect(errors).toEqual([
-      { file: 'request body', path: 'spec.extra', message: 'unknown field; allowed fields are service, strategy, analysis, onFailure, onInconclusive, hooks, notifications' },
+      { file: 'request body', path: 'spec.extra', message: 'unknown field; allowed fields are service, strategy, analysis, onFailure, onInconclusive, hooks, notifications, undoWindow, progressDeadline' },
       { file: 'request body', path: 'spec.strategy.canary.steps[0].setWeight', message: 'must be an integer from 0 to 100, got 150' },
       { file: 'request body', path: 'spec.strategy.canary.steps[1].pause.duration', message: 'must not be negative, got -3; expected a duration such as 30s, 5m or 1h30m' },
     ]);
-    expect(formatSpecError(errors[0])).toBe('request body: spec.extra: unknown field; allowed fields are service, strategy, analysis, onFailure, onInconclusive, hooks, notifications');
+    expect(formatSpecError(errors[0])).toBe('request body: spec.extra: unknown field; allowed fields are service, strategy, analysis, onFailure, onInconclusive, hooks, notifications, undoWindow, progressDeadline');
   });
 
   it('rejects non-objects', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { placeIssue, validateData, validateYaml } from './documents.js';
 import { normaliseRollout } from './rollout-normalise.js';
 import { rolloutSchema } from './rollout-schema.js';
@@ -25,7 +26,7 @@ export function parseRolloutDocuments(text: string, file: string): { rollouts: R
       continue;
     }
     seen.set(name, where.line ?? 0);
-    rollouts.push(normaliseRollout(doc.value));
+    rollouts.push({ ...normaliseRollout(doc.value), digest: digestOf(doc.source.value) });
   }
   return { rollouts, errors };
 }
@@ -36,5 +37,22 @@ export function parseRolloutDocuments(text: string, file: string): { rollouts: R
  */
 export function validateRollout(value: unknown, source?: string): { rollout?: Rollout; errors: SpecError[] } {
   const result = validateData(rolloutSchema, value, source);
-  return result.value === undefined ? { errors: result.errors } : { rollout: normaliseRollout(result.value), errors: [] };
+  return result.value === undefined ? { errors: result.errors } : { rollout: { ...normaliseRollout(result.value), digest: digestOf(value) }, errors: [] };
+}
+
+/**
+ * A digest of the document as written (before defaults), so applying the same
+ * file again is recognised even after an upgrade changes the defaults.
+ */
+export function digestOf(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }

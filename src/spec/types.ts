@@ -4,7 +4,7 @@
  * only spec/ knows how YAML maps onto it.
  */
 
-import type { HookSpec, NotificationSpec } from './lifecycle-types.js';
+import type { HookSpec, NotificationSpec, PostPromotionSpec } from './lifecycle-types.js';
 import type { MatchRule, MirrorSettings, Stickiness } from '../routers/routing.js';
 
 export const API_VERSION = 'sluice.dev/v1alpha1';
@@ -51,7 +51,9 @@ export type CanaryStep =
   /** Wait until `checks` analysis checks in a row have passed at the current weight. */
   | { analysis: { checks: number } };
 
-export type BuiltinMetricName = 'success-rate' | 'error-rate' | 'latency-p50' | 'latency-p95' | 'latency-p99';
+export type BuiltinMetricName = OwnMetricName | `mirror-${OwnMetricName}`;
+/** Metrics of the requests a version answered; `mirror-` ones read the canary's answers to mirrored copies (strategy.canary.mirror). */
+type OwnMetricName = 'success-rate' | 'error-rate' | 'latency-p50' | 'latency-p95' | 'latency-p99';
 
 /** Provider errors in a row tolerated on one metric when the spec does not say (Argo's default). */
 export const DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4;
@@ -128,6 +130,12 @@ export interface RolloutSpec {
   hooks?: HookSpec[];
   /** Where to tell people about the rollout (lifecycle-types.ts). */
   notifications?: NotificationSpec[];
+  /** strategy.canary.postPromotionAnalysis: all traffic on the canary for a window, judged, before it becomes stable. */
+  postPromotion?: PostPromotionSpec;
+  /** How long after promotion `undo` may return to the previous stable; absent: no undo. */
+  undoWindow?: Millis;
+  /** A rollout that makes no progress for this long past its step's own wait is rolled back; absent: no deadline. */
+  progressDeadline?: Millis;
   /** A/B rules (strategy.canary.match or strategy.abTest.match): a matching request goes to the canary whatever the weight. */
   match?: MatchRule[];
   /** strategy.canary.mirror: copy this share of stable's requests to the canary while it is rolled out. */
@@ -141,4 +149,6 @@ export interface Rollout {
   kind: 'Rollout';
   metadata: { name: string; labels?: Record<string, string> };
   spec: RolloutSpec;
+  /** sha256 of the document as written, before defaults: "the same file again" survives upgrades. */
+  digest?: string;
 }

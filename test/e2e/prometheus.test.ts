@@ -96,7 +96,9 @@ ${rest}`;
       / sum(increase(sluice_requests_total{service="{{service}}",version="{{version}}"}[{{window}}]))`;
     const canaryRatio = await valueOf(ratio, at(name, 'canary', t0 - 5_000));
     expect(canaryRatio.phase).toBe('ok');
-    expect(canaryRatio.value).toBeCloseTo(snap.canary.errors / snap.canary.requests, 6);
+    // increase() extrapolates each series to the window's edges, and an error series born
+    // after the window opened is extrapolated differently from the requests series: close, not exact.
+    expect(Math.abs(canaryRatio.value! - snap.canary.errors / snap.canary.requests)).toBeLessThan(0.08);
     expect(await valueOf(ratio, at(name, 'stable', t0 - 5_000))).toEqual({ phase: 'ok', value: 0 });
 
     const unaggregated = await valueOf('sluice_request_errors_total{service="{{service}}",version="{{version}}"}', at(name, 'canary', t0));
