@@ -81,7 +81,7 @@ const metricCases: Array<{ name: string; metric: MetricCheckSpec; canary: Versio
   {
     name: 'a metric name spec/ should have refused is inconclusive, and says so',
     metric: { name: 'latency-p42' } as unknown as MetricCheckSpec, canary: canary({}), verdict: 'inconclusive',
-    reason: 'latency-p42 could not be measured for the canary: unknown metric "latency-p42"; use one of success-rate, error-rate, latency-p50, latency-p95, latency-p99',
+    reason: 'latency-p42 could not be measured for the canary: unknown metric "latency-p42"; use one of success-rate, error-rate, latency-p50, latency-p95, latency-p99, mirror-success-rate, mirror-error-rate, mirror-latency-p50, mirror-latency-p95, mirror-latency-p99',
   },
 ];
 

@@ -20,8 +20,9 @@ export interface MetricMeasurements {
  * canary is not promoted blind. The overall verdict is the worst of the
  * metrics', leaving out dry-run metrics.
  *
- * Builtin metrics are read from the windows; metrics with a provider need
- * their measurements in `measured`, keyed by metric name.
+ * Builtin metrics are read from the windows (`mirror-*` ones from `mirror`,
+ * the canary's answers to mirrored copies of stable's requests); metrics with
+ * a provider need their measurements in `measured`, keyed by metric name.
  */
 export function evaluateThresholds(
   analysis: AnalysisSpec,
@@ -29,10 +30,13 @@ export function evaluateThresholds(
   stable: VersionWindow,
   window: { from: number; to: number },
   measured: Readonly<Record<string, MetricMeasurements>> = {},
+  mirror?: VersionWindow,
 ): CheckResult {
   const metrics = analysis.metrics.map((metric) => {
-    const m = Object.hasOwn(measured, metric.name) ? measured[metric.name] : builtinMeasurements(metric, canary, stable);
-    const verdict = judgeMetric(metric, m, { canary, stable, minRequests: analysis.minRequests });
+    const mirrored = isMirrorMetric(metric);
+    const subject = mirrored ? (mirror ?? { requests: 0, errors: 0 }) : canary;
+    const m = Object.hasOwn(measured, metric.name) ? measured[metric.name] : builtinMeasurements(metric, subject, stable);
+    const verdict = judgeMetric(metric, m, { canary: subject, stable, minRequests: analysis.minRequests, noun: mirrored ? 'mirrored request' : 'canary request' });
     return metric.dryRun ? { ...verdict, dryRun: true } : verdict;
   });
   const counted = metrics.filter((m) => !m.dryRun);
@@ -44,19 +48,30 @@ export function evaluateThresholds(
     to: window.to,
     canary: { ...canary },
     stable: { ...stable },
+    ...(mirror ? { mirror: { ...mirror } } : {}),
     metrics,
     summary: summarize(verdict, metrics, canary, stable, analysis.minRequests),
   };
 }
 
 /** Which figure of a window each builtin metric reads, and its unit. */
-const READERS: Record<BuiltinMetricName, { read: (w: VersionWindow) => number | undefined; unit: string }> = {
-  'success-rate': { read: (w) => w.successRate, unit: '%' },
-  'error-rate': { read: (w) => (w.requests > 0 ? (100 * w.errors) / w.requests : undefined), unit: '%' },
-  'latency-p50': { read: (w) => w.p50, unit: 'ms' },
-  'latency-p95': { read: (w) => w.p95, unit: 'ms' },
-  'latency-p99': { read: (w) => w.p99, unit: 'ms' },
+const OWN_READERS = {
+  'success-rate': { read: (w: VersionWindow) => w.successRate, unit: '%' },
+  'error-rate': { read: (w: VersionWindow) => (w.requests > 0 ? (100 * w.errors) / w.requests : undefined), unit: '%' },
+  'latency-p50': { read: (w: VersionWindow) => w.p50, unit: 'ms' },
+  'latency-p95': { read: (w: VersionWindow) => w.p95, unit: 'ms' },
+  'latency-p99': { read: (w: VersionWindow) => w.p99, unit: 'ms' },
 };
+/** `mirror-<name>` reads the same figure of the mirror's window. */
+const READERS: Record<BuiltinMetricName, { read: (w: VersionWindow) => number | undefined; unit: string }> = {
+  ...OWN_READERS,
+  ...(Object.fromEntries(Object.entries(OWN_READERS).map(([k, v]) => [`mirror-${k}`, v])) as Record<`mirror-${keyof typeof OWN_READERS}`, (typeof OWN_READERS)['success-rate']>),
+};
+
+/** A builtin metric of the canary's answers to mirrored requests. */
+function isMirrorMetric(metric: MetricCheckSpec): boolean {
+  return metric.provider === undefined && metric.name.startsWith('mirror-');
+}
 
 const BUILTIN_NAMES = Object.keys(READERS).join(', ');
 
@@ -78,9 +93,12 @@ export function builtinMeasurements(metric: MetricCheckSpec, canary: VersionWind
 }
 
 interface Context {
+  /** The window the metric measures: the canary's own, or the mirror's for `mirror-*` metrics. */
   canary: VersionWindow;
   stable: VersionWindow;
   minRequests: number;
+  /** What one of the measured requests is called in reasons. */
+  noun: string;
 }
 
 function judgeMetric(metric: MetricCheckSpec, m: MetricMeasurements, ctx: Context): MetricVerdict {
@@ -102,7 +120,7 @@ function judgeMetric(metric: MetricCheckSpec, m: MetricMeasurements, ctx: Contex
   const value = m.canary.phase === 'ok' ? m.canary.value : undefined;
   const withValue = value === undefined ? {} : { value };
   if (builtin && samples < ctx.minRequests) {
-    return inconclusive(`only ${plural(samples, 'canary request')} in the window; need ${ctx.minRequests}`, withValue);
+    return inconclusive(`only ${plural(samples, ctx.noun)} in the window; need ${ctx.minRequests}`, withValue);
   }
   if (value === undefined || !Number.isFinite(value)) {
     const why = builtin ? source : `(${m.canary.message ?? `${metric.provider!.type} returned no value`})`;
@@ -126,7 +144,7 @@ function judgeMetric(metric: MetricCheckSpec, m: MetricMeasurements, ctx: Contex
     return inconclusive(`${metric.name} ${shown(value)} cannot be compared with stable: no stable value in the window (${why})`, { value });
   }
   const rel = relativePhrase(metric, value, stableValue, shown);
-  const counts = builtin ? ` (${ctx.canary.requests} canary and ${plural(ctx.stable.requests, 'stable request')})` : ` ${source}`;
+  const counts = builtin ? ` (${ctx.canary.requests} ${ctx.noun.replace(' request', '')} and ${plural(ctx.stable.requests, 'stable request')})` : ` ${source}`;
   const figures = { value, stableValue, ...(rel.ratio === undefined ? {} : { ratio: rel.ratio }) };
   if (!rel.ok) return { ...base, ...figures, verdict: 'fail', reason: `${metric.name} ${shown(value)} ${rel.text}${counts}` };
   const absolute = metric.min !== undefined || metric.max !== undefined ? `${withinPhrase(metric, shown)} and ` : '';

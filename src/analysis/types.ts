@@ -52,6 +52,8 @@ export interface CheckResult {
   to: number;
   canary: VersionWindow;
   stable: VersionWindow;
+  /** The canary's answers to mirrored copies of stable's requests (present when the proxy mirrors). */
+  mirror?: VersionWindow;
   metrics: MetricVerdict[];
   /** One line for logs and the CLI. */
   summary: string;

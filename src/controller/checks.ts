@@ -7,7 +7,7 @@ import type { RolloutRecord } from '../store/store.js';
 
 /** Per-version figures for one service over [from, to]; undefined when the service is not measured at all. */
 export interface WindowSource {
-  window(service: string, from: number, to: number): { from: number; to: number; canary: VersionWindow; stable: VersionWindow } | undefined;
+  window(service: string, from: number, to: number): { from: number; to: number; canary: VersionWindow; stable: VersionWindow; mirror?: VersionWindow } | undefined;
   /** Note that the service's routes just changed, so a window can start exactly here. */
   mark?(service: string): void;
 }
@@ -47,7 +47,7 @@ export async function measureCheck(
   const base = { service: record.name, from, to, listen: record.state.spec.service.listen };
   const entries = await Promise.all(remote.map(async (m) => [m.name, await measureRemote(m, base, providers)] as const));
   const window = measured ? { from: measured.from, to: measured.to } : { from, to };
-  return evaluateThresholds(analysis, measured?.canary ?? EMPTY, measured?.stable ?? EMPTY, window, Object.fromEntries(entries));
+  return evaluateThresholds(analysis, measured?.canary ?? EMPTY, measured?.stable ?? EMPTY, window, Object.fromEntries(entries), measured?.mirror);
 }
 
 async function measureRemote(metric: MetricCheckSpec, base: Omit<MetricQuery, 'version' | 'metric'>, providers: ProviderFactory): Promise<MetricMeasurements> {

@@ -19,8 +19,11 @@ export function stepLabel(state: RolloutState): string {
   return `step ${Math.min(state.stepIndex + 1, n)}/${n}`;
 }
 
+/** "10% canary", plus what else reaches the canary: "0% canary + matched requests", "10% canary + 50% mirrored". */
 function weight(state: RolloutState): string {
-  return `${state.canaryWeight}% canary`;
+  const matched = (state.routes.match?.length ?? 0) > 0 ? ' + matched requests' : '';
+  const mirrored = state.routes.mirror ? ` + ${state.routes.mirror.percent}% mirrored` : '';
+  return `${state.canaryWeight}% canary${matched}${mirrored}`;
 }
 
 /** What a progressing rollout is waiting for in its current step. */

@@ -16,6 +16,8 @@ export interface MeasuredWindow {
   to: number;
   canary: VersionWindow;
   stable: VersionWindow;
+  /** The canary's answers to mirrored requests, when the proxy counts them. */
+  mirror?: VersionWindow;
 }
 
 export interface BuiltinOptions {
@@ -78,6 +80,7 @@ export class BuiltinProvider implements MetricProvider {
       to: end.at,
       canary: toWindow(end.canary, base?.canary),
       stable: toWindow(end.stable, base?.stable),
+      ...(end.mirror ? { mirror: toWindow(end.mirror, base?.mirror) } : {}),
     };
   }
 

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bucketOf } from '../flags/bucketing.js';
 import { allToStable } from '../routers/router.js';
 import type { Routes } from '../routers/router.js';
+import { BuiltinProvider } from '../metrics/builtin.js';
 import { EmbeddedProxy } from './proxy.js';
 import type { EmbeddedProxyOptions } from './proxy.js';
 
@@ -288,6 +289,21 @@ describe('mirroring', () => {
     // Slots are free again once the copies timed out.
     await get(base, '/after');
     expect(proxy.snapshot('shop')!.mirror!.requests).toBe(4);
+  });
+
+  it('gives the builtin provider a mirror window beside the canary and stable ones', async () => {
+    let now = 1_000_000;
+    const { proxy, base } = await carry({ canaryWeight: 0, mirror: { percent: 100 } }, { now: () => now });
+    const builtin = new BuiltinProvider(proxy, { now: () => now });
+    builtin.sample(['shop']);
+    now += 1000;
+    for (let i = 0; i < 5; i++) await get(base, '/fail');
+    await eventually(() => expect(proxy.snapshot('shop')!.mirror!.latency.count).toBe(5));
+    now += 1000;
+    const w = builtin.window('shop', 1_000_000, now)!;
+    expect(w.stable).toMatchObject({ requests: 5, errors: 5 });
+    expect(w.canary).toEqual({ requests: 0, errors: 0 });
+    expect(w.mirror).toMatchObject({ requests: 5, errors: 5, successRate: 0 });
   });
 
   it('answers clients normally when the canary is down, counting the failed copies as mirror errors', async () => {

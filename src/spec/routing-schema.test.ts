@@ -112,6 +112,14 @@ describe('strategy.canary.match and mirror', () => {
     ]);
   });
 
+  it('accepts mirror-* builtin metrics, with the units of the metric they mirror', () => {
+    const r = rolloutOf(`${HEAD}  strategy:\n    canary:\n      steps: [{setWeight: 20}]\n      mirror: {percent: 50}\n  analysis:\n    metrics: [{name: mirror-success-rate, min: 99}, {name: mirror-latency-p99, maxRatio: 1.5}]\n`);
+    expect(r.spec.analysis?.metrics.map((m) => m.name)).toEqual(['mirror-success-rate', 'mirror-latency-p99']);
+    expect(errorsOf(`${HEAD}${STEPS}  analysis:\n    metrics: [{name: mirror-error-rate, max: 120}]\n`)).toEqual([
+      'r.yaml:14:46: spec.analysis.metrics[0].max: mirror-error-rate is a percentage: must be from 0 to 100, got 120',
+    ]);
+  });
+
   it.each([['0', 'must be a number from 0.01 to 100, got 0'], ['150', 'must be a number from 0.01 to 100, got 150']])('rejects mirror percent %s', (p, msg) => {
     expect(errorsOf(`${HEAD}  strategy:\n    canary:\n      steps: [{setWeight: 20}]\n      mirror: {percent: ${p}}\n`)).toEqual([`r.yaml:13:25: spec.strategy.canary.mirror.percent: ${msg}`]);
   });
