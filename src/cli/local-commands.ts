@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { formatSpecError, parseRolloutDocuments, rolloutJsonSchema } from '../spec/index.js';
+import { formatSpecError, rolloutJsonSchema } from '../spec/index.js';
 import type { SpecError } from '../spec/index.js';
+import { parseMixedDocuments } from '../spec/flagset-kind.js';
 import { CliError } from './client.js';
 import { runUp } from './up.js';
 import { runDemo } from './demo.js';
@@ -11,19 +12,19 @@ import { startSampleService } from '../demo/sample-service.js';
 export function registerLocalCommands(program: Command): void {
   program
     .command('validate')
-    .description('check rollout files; reports every error at once with file:line:column, exit 1 if any')
+    .description('check Rollout and FlagSet files; reports every error at once with file:line:column, exit 1 if any')
     .argument('<files...>', 'YAML files ("-" reads standard input)')
     .action((files: string[]) => {
       const json = program.opts().output === 'json';
       const results = files.map((file) => {
-        const { rollouts, errors } = parseRolloutDocuments(readSource(file), file === '-' ? 'stdin' : file);
-        return { file, rollouts: rollouts.map((r) => r.metadata.name), errors };
+        const { rollouts, flagSets, errors } = parseMixedDocuments(readSource(file), file === '-' ? 'stdin' : file);
+        return { file, rollouts: rollouts.map((r) => r.metadata.name), flagSets: flagSets.map((f) => `${f.metadata.environment}/${f.metadata.name}`), errors };
       });
       const errors: SpecError[] = results.flatMap((r) => r.errors);
       if (json) process.stdout.write(JSON.stringify({ valid: errors.length === 0, files: results }, null, 2) + '\n');
       else {
         for (const r of results) {
-          if (r.errors.length === 0) process.stdout.write(`${r.file}: ok (${r.rollouts.map((n) => `rollout "${n}"`).join(', ') || 'no documents'})\n`);
+          if (r.errors.length === 0) process.stdout.write(`${r.file}: ok (${[...r.rollouts.map((n) => `rollout "${n}"`), ...r.flagSets.map((n) => `flag set "${n}"`)].join(', ') || 'no documents'})\n`);
           for (const e of r.errors) process.stdout.write(formatSpecError(e) + '\n');
         }
         if (errors.length) process.stdout.write(`${errors.length} error${errors.length === 1 ? '' : 's'} in ${results.filter((r) => r.errors.length).length} file(s)\n`);
