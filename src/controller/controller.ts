@@ -15,6 +15,8 @@ import type { CounterSource } from '../metrics/builtin.js';
 import type { HookResult } from '../engine/types.js';
 import { defaultHookRunners } from '../hooks/index.js';
 import { HookRuns, type RunnerFor } from './hook-runs.js';
+import { NotificationSender, type NotifyOptions } from './notifications.js';
+import { approveActor, type ApprovalClaim } from '../notify/approve-link.js';
 
 export interface ControllerOptions {
   store: Store;
@@ -29,7 +31,14 @@ export interface ControllerOptions {
   counters?: CounterSource;
   /** Runs spec.hooks (default: real webhooks and the built-in load generator). */
   hookRunners?: RunnerFor;
+  /** Sends spec.notifications, with approve links when `links` is given. */
+  notify?: NotifyOptions;
 }
+
+/** What an approve link did: ended the pause, or why not (the link is then spent or stale). */
+export type ApproveOutcome =
+  | { outcome: 'approved'; record: RolloutRecord }
+  | { outcome: 'used' | 'moved-on' | 'not-found'; message: string };
 
 export type ApplyOutcome = 'created' | 'updated' | 'unchanged';
 
@@ -52,6 +61,7 @@ export class Controller extends EventEmitter {
   private readonly mutex = new KeyedMutex();
   private readonly judgeFeed: JudgeFeed | undefined;
   private readonly hookRuns: HookRuns;
+  private readonly notifications: NotificationSender;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
 
@@ -65,6 +75,7 @@ export class Controller extends EventEmitter {
     this.tickMs = opts.tickMs ?? 250;
     this.judgeFeed = opts.counters ? new JudgeFeed(opts.counters) : undefined;
     this.hookRuns = new HookRuns(opts.hookRunners ?? defaultHookRunners(), (name, result) => this.takeHook(name, result), this.log);
+    this.notifications = new NotificationSender(opts.notify ?? {}, this.log, this.now);
   }
 
   /** Re-applies every persisted route (the repair after a crash), then starts ticking. */
@@ -80,6 +91,7 @@ export class Controller extends EventEmitter {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.hookRuns.stop();
+    await this.notifications.stop();
     await this.mutex.idle();
   }
 
@@ -96,12 +108,12 @@ export class Controller extends EventEmitter {
    * finished. Applying the same document again changes nothing; applying a
    * different one while a rollout is in progress is refused (409), unchanged.
    */
-  apply(rollout: Rollout, actor: string): Promise<{ outcome: ApplyOutcome; record: RolloutRecord }> {
+  apply(rollout: Rollout, actor: string): Promise<{ outcome: ApplyOutcome; record: RolloutRecord; warnings: string[] }> {
     const name = rollout.metadata.name;
     return this.mutex.run(name, async () => {
       this.assertListenFree(name, rollout.spec.service.listen);
       const existing = this.store.getRollout(name);
-      if (existing && isDeepStrictEqual(existing.rollout, rollout)) return { outcome: 'unchanged' as const, record: existing };
+      if (existing && sameDocument(existing.rollout, rollout)) return { outcome: 'unchanged' as const, record: existing, warnings: [] };
       if (existing && !isTerminal(existing.state.phase)) {
         throw new ControllerError(
           'SLUICE_ROLLOUT_IN_PROGRESS',
@@ -110,14 +122,17 @@ export class Controller extends EventEmitter {
         );
       }
       const now = this.now();
-      const start = byActor(initialState(name, (existing?.state.revision ?? 0) + 1, rollout.spec, now), actor);
+      const warnings = existing ? stableWarnings(existing, rollout) : [];
+      // A name reused after a delete continues its revisions, so histories never mix.
+      const lastRevision = existing?.state.revision ?? Math.max(0, ...this.store.listEvents(name).map((e) => e.revision));
+      const start = byActor(initialState(name, lastRevision + 1, rollout.spec, now), actor);
       if (!existing || existing.state.routes.listen !== rollout.spec.service.listen) {
         // A new listener may fail to bind; find out before anything is stored.
         await this.applyRoutes(name, { ...start.state.routes, canaryWeight: 0 });
       }
       const saved = this.save({ ...this.base(existing, name), rollout }, start, existing?.version ?? 0, now);
       const record = await this.follow(saved, start);
-      return { outcome: existing ? ('updated' as const) : ('created' as const), record };
+      return { outcome: existing ? ('updated' as const) : ('created' as const), record, warnings };
     });
   }
 
@@ -126,9 +141,37 @@ export class Controller extends EventEmitter {
     return this.mutex.run(name, async () => {
       const record = this.mustGet(name);
       const result = step(record.state, input, this.now());
-      if (result.rejected) throw new ControllerError('SLUICE_INVALID_TRANSITION', result.rejected.message);
+      if (result.rejected) {
+        const phase = record.state.phase;
+        const hint = phase === 'rolled-back' || phase === 'aborted' ? `; \`sluice retry ${name}\` starts it again from its first step` : phase === 'promoted' ? '; apply a new version to start another rollout' : '';
+        throw new ControllerError('SLUICE_INVALID_TRANSITION', result.rejected.message + hint);
+      }
       const saved = this.save(record, result, record.version, this.now());
       return this.follow(saved, result);
+    });
+  }
+
+  /**
+   * Ends the pause an approve link was made for, once: the link's use is the
+   * actor of the resulting events, so a second use (even after a restart) is
+   * found in the stored history and refused, as is a link whose pause is over.
+   */
+  approve(claim: ApprovalClaim): Promise<ApproveOutcome> {
+    return this.mutex.run(claim.rollout, async () => {
+      const record = this.store.getRollout(claim.rollout);
+      if (!record) return { outcome: 'not-found' as const, message: `rollout "${claim.rollout}" no longer exists` };
+      const actor = approveActor(claim.id);
+      if (this.store.listEvents(claim.rollout).some((e) => e.actor === actor)) {
+        return { outcome: 'used' as const, message: `this link was already used; rollout "${claim.rollout}" is ${record.state.phase}: ${record.state.message}` };
+      }
+      const s = record.state;
+      const same = s.revision === claim.revision && s.startedAt === claim.startedAt && s.stepIndex === claim.step && s.phase === 'paused';
+      const result = same ? step(s, { type: 'promote', full: false, actor }, this.now()) : undefined;
+      if (!result || result.rejected) {
+        return { outcome: 'moved-on' as const, message: `the pause this link was for (revision ${claim.revision}, step ${claim.step + 1}) is over; rollout "${claim.rollout}" is ${s.phase}: ${s.message}` };
+      }
+      const saved = this.save(record, result, record.version, this.now());
+      return { outcome: 'approved' as const, record: await this.follow(saved, result) };
     });
   }
 
@@ -138,15 +181,17 @@ export class Controller extends EventEmitter {
       const record = this.mustGet(name);
       this.hookRuns.forget(name);
       await this.router.finalize(name);
-      const event = { type: 'aborted' as const, actor, message: `rollout "${name}" deleted by ${actor}; its listener ${record.state.routes.listen} is closed` };
+      const event = { type: 'deleted' as const, actor, message: `rollout "${name}" deleted by ${actor}; its listener ${record.state.routes.listen} is closed` };
       const [stored] = this.store.deleteRollout(name, event, this.now()) ? this.store.listEvents(name).slice(-1) : [];
       if (stored) this.emit('events', [stored]);
     });
   }
 
+  /** A rollout's history, kept after it is deleted. */
   events(name: string, opts?: { afterSeq?: number; limit?: number }): StoredEvent[] {
-    this.mustGet(name);
-    return this.store.listEvents(name, opts);
+    const events = this.store.listEvents(name, opts);
+    if (events.length === 0 && !this.store.getRollout(name) && this.store.listEvents(name, { limit: 1 }).length === 0) this.mustGet(name);
+    return events;
   }
 
   private async tickAll(): Promise<void> {
@@ -273,6 +318,7 @@ export class Controller extends EventEmitter {
     if (saved.events.length) this.emit('events', saved.events);
     // Only now that the state saying which hooks run is stored (intent), run them (effect).
     this.hookRuns.sync(saved.record.state);
+    for (const a of result.actions) if (a.type === 'notify') this.notifications.send(saved.record, a.notification);
     return saved.record;
   }
 
@@ -292,6 +338,25 @@ export class Controller extends EventEmitter {
       throw new ControllerError('SLUICE_LISTEN_IN_USE', `listen address ${listen} is already used by rollout "${other.name}"; pick another spec.service.listen`);
     }
   }
+}
+
+/** The same document again: by digest when both have one (survives new defaults), else by content. */
+function sameDocument(a: Rollout, b: Rollout): boolean {
+  if (a.digest !== undefined && b.digest !== undefined) return a.digest === b.digest;
+  const { digest: _a, ...restA } = a;
+  const { digest: _b, ...restB } = b;
+  return isDeepStrictEqual(restA, restB);
+}
+
+/** Applying after a promotion with the old stable in the file moves stable traffic without analysis: say so. */
+function stableWarnings(existing: RolloutRecord, next: Rollout): string[] {
+  const live = [...existing.state.routes.stable].sort();
+  const wanted = [...next.spec.service.stable.upstreams].sort();
+  if (isDeepStrictEqual(live, wanted)) return [];
+  return [
+    `stable traffic moves from ${live.join(', ')} (live now) to ${wanted.join(', ')} (spec.service.stable) at once, without analysis; ` +
+      `after a promotion, put the promoted version under stable.upstreams`,
+  ];
 }
 
 export function describeRoutes(r: Routes): string {

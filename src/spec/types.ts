@@ -4,7 +4,7 @@
  * only spec/ knows how YAML maps onto it.
  */
 
-import type { HookSpec, NotificationSpec } from './lifecycle-types.js';
+import type { HookSpec, NotificationSpec, PostPromotionSpec } from './lifecycle-types.js';
 import type { MatchRule, MirrorSettings, Stickiness } from '../routers/routing.js';
 
 export const API_VERSION = 'sluice.dev/v1alpha1';
@@ -130,6 +130,12 @@ export interface RolloutSpec {
   hooks?: HookSpec[];
   /** Where to tell people about the rollout (lifecycle-types.ts). */
   notifications?: NotificationSpec[];
+  /** strategy.canary.postPromotionAnalysis: all traffic on the canary for a window, judged, before it becomes stable. */
+  postPromotion?: PostPromotionSpec;
+  /** How long after promotion `undo` may return to the previous stable; absent: no undo. */
+  undoWindow?: Millis;
+  /** A rollout that makes no progress for this long past its step's own wait is rolled back; absent: no deadline. */
+  progressDeadline?: Millis;
   /** A/B rules (strategy.canary.match or strategy.abTest.match): a matching request goes to the canary whatever the weight. */
   match?: MatchRule[];
   /** strategy.canary.mirror: copy this share of stable's requests to the canary while it is rolled out. */
@@ -143,4 +149,6 @@ export interface Rollout {
   kind: 'Rollout';
   metadata: { name: string; labels?: Record<string, string> };
   spec: RolloutSpec;
+  /** sha256 of the document as written, before defaults: "the same file again" survives upgrades. */
+  digest?: string;
 }
