@@ -6,6 +6,10 @@ import type { TokenStore } from '../store/token-store.js';
 import { registerAuth } from './auth.js';
 import { registerTokenRoutes } from './auth-routes.js';
 import { ApiError, toApiError } from './errors.js';
+import type { FlagService } from '../flags/service.js';
+import { registerFlagRoutes } from './flags-routes.js';
+import { registerFlagSdkRoutes } from './flags-sdk-routes.js';
+import { registerOfrepRoutes } from './ofrep-routes.js';
 import { registerEventRoutes, type EventHistory } from './events-routes.js';
 import { buildOpenApi, collectRoutes, defaultOptionalBodies } from './openapi.js';
 import { fromValidationError } from './openapi-validation.js';
@@ -27,6 +31,8 @@ export interface AppOptions {
   /** Event stream timing (tests shorten it). */
   stream?: { intervalMs?: number; heartbeatMs?: number };
   now?: () => number;
+  /** Feature flags: management under /api/v1, OFREP under /ofrep/v1 and SDK definitions under /sdk/v1 (client keys). */
+  flags?: FlagService;
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
@@ -77,6 +83,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       registerRolloutRoutes(api, opts.controller, opts.live);
       registerEventRoutes(api, { controller: opts.controller, history: opts.history, live: opts.live, logger: opts.logger, now: opts.now, ...opts.stream });
       registerTokenRoutes(api, { tokens: opts.auth.tokens, logger: opts.logger, now: opts.now ?? Date.now });
+      if (opts.flags) registerFlagRoutes(api, opts.flags);
       let doc: unknown;
       api.get('/openapi.json', { config: { role: 'viewer' }, schema: { summary: 'This document', tags: ['operations'] } }, async () => {
         doc ??= buildOpenApi(routes, api.getSchemas(), { title: 'Sluice control-plane API', version: 'v1', components: { Rollout: rolloutJsonSchema() } });
@@ -85,5 +92,9 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     },
     { prefix: '/api/v1' },
   );
+  if (opts.flags) {
+    registerOfrepRoutes(app, opts.flags, { heartbeatMs: opts.stream?.heartbeatMs });
+    registerFlagSdkRoutes(app, opts.flags, { heartbeatMs: opts.stream?.heartbeatMs });
+  }
   return app;
 }
