@@ -56,7 +56,7 @@ export class ApiClient {
     return this.call('GET', `/api/v1/rollouts/${encodeURIComponent(name)}`);
   }
 
-  command(name: string, verb: 'promote' | 'abort' | 'pause' | 'resume' | 'retry', body: Record<string, unknown> = {}): Promise<RolloutView> {
+  command(name: string, verb: 'promote' | 'abort' | 'pause' | 'resume' | 'retry' | 'undo', body: Record<string, unknown> = {}): Promise<RolloutView> {
     return this.call('POST', `/api/v1/rollouts/${encodeURIComponent(name)}/${verb}`, JSON.stringify(body), { 'content-type': 'application/json' });
   }
 

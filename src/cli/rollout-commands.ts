@@ -52,7 +52,7 @@ export function registerRolloutCommands(program: Command): void {
       print(m === 'json' ? JSON.stringify(view, null, 2) : statusBlock(view, m === 'tty'));
     });
 
-  const control = (verb: 'promote' | 'abort' | 'pause' | 'resume' | 'retry', description: string) =>
+  const control = (verb: 'promote' | 'abort' | 'pause' | 'resume' | 'retry' | 'undo', description: string) =>
     program
       .command(verb)
       .description(description)
@@ -66,6 +66,9 @@ export function registerRolloutCommands(program: Command): void {
   control('pause', 'hold the rollout at its current step (analysis keeps running)').action(async (name: string) => report(await client().command(name, 'pause')));
   control('resume', 'continue a paused rollout').action(async (name: string) => report(await client().command(name, 'resume')));
   control('retry', 'start a rolled-back or aborted rollout again from its first step').action(async (name: string) => report(await client().command(name, 'retry')));
+  control('undo', 'within the undo window after promotion, send all traffic back to the previous stable')
+    .option('--reason <text>', 'why, recorded in the history')
+    .action(async (name: string, opts: { reason?: string }) => report(await client().command(name, 'undo', opts.reason ? { reason: opts.reason } : {})));
 
   program
     .command('delete')

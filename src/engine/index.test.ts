@@ -79,10 +79,10 @@ describe('step', () => {
     }
   });
 
-  it('has a table entry for every phase, and terminal phases accept nothing but retry (and post-rollout hook results)', () => {
+  it('has a table entry for every phase, and terminal phases accept nothing but retry, post-rollout hook results and undo', () => {
     expect(Object.keys(transitions).sort()).toEqual(['aborted', 'paused', 'progressing', 'promoted', 'rolled-back']);
     for (const phase of ['promoted', 'rolled-back', 'aborted'] as const) {
-      expect(Object.keys(transitions[phase]).filter((k) => k !== 'retry' && k !== 'hook')).toEqual([]);
+      expect(Object.keys(transitions[phase]).filter((k) => k !== 'retry' && k !== 'hook' && k !== 'undo')).toEqual([]);
     }
   });
 

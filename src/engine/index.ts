@@ -15,6 +15,7 @@ export { transitions } from './transitions.js';
 export { INVALID_TRANSITION, STALE_CHECK, UNEXPECTED_CHECK } from './checks.js';
 export { isTerminal } from './draft.js';
 export { STALE_HOOK } from './hooks.js';
+export { UNDO_DISABLED, UNDO_EXPIRED } from './lifecycle.js';
 export { formatDuration } from './describe.js';
 
 /**

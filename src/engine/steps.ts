@@ -4,6 +4,7 @@ import { changeRoutes, emit, isWatched, promotedRoutes, splitRoutes, stableRoute
 import { formatDuration, pausedMessage, stepLabel, waitingMessage } from './describe.js';
 import { enforceJudgeDeadline, judgeAllowsStep, resetJudgeStep } from './judge.js';
 import { askRolloutHooks, continueHeld, endHooks, holdFor, holdForRolloutHooks, rolloutHooksPending } from './hooks.js';
+import { settlePostPromotion, startPostPromotion } from './lifecycle.js';
 
 /*
  * Walking the steps. Entering a step either finishes it at once (setWeight,
@@ -37,7 +38,7 @@ export function isStepDone(state: RolloutState, now: number): boolean {
 export function settle(draft: Draft): void {
   const { state, now } = draft;
   if (state.phase !== 'progressing') return;
-  if (continueHeld(draft)) return;
+  if (continueHeld(draft) || settlePostPromotion(draft)) return;
   if (isStepDone(state, now)) {
     advance(draft);
   } else {
@@ -63,6 +64,7 @@ export function enterStep(draft: Draft): void {
       return;
     }
     state.stepStartedAt = now;
+    state.progressAt = now;
     state.analysis.passesThisStep = 0;
     resetJudgeStep(state, now);
     if ('setWeight' in step) {
@@ -86,7 +88,7 @@ export function finishSteps(draft: Draft): void {
   state.stepIndex = state.spec.steps.length;
   resetJudgeStep(state, now);
   if (isStepDone(state, now)) {
-    if (holdFor(draft, 'confirm-promotion', state.stepIndex)) return;
+    if (holdFor(draft, 'confirm-promotion', state.stepIndex) || startPostPromotion(draft)) return;
     promote(draft);
     return;
   }

@@ -8,6 +8,7 @@ import { start } from './start.js';
 import { takeJudgeBatch } from './judge.js';
 import { advance, endOnStable, pause, promote, settle } from './steps.js';
 import { overrideHold, takeHookResult } from './hooks.js';
+import { enforceProgressDeadline, undo } from './lifecycle.js';
 
 export type InputType = Input['type'];
 
@@ -17,10 +18,15 @@ export type Handler<T extends InputType> = (draft: Draft, input: Extract<Input, 
 /** Per phase, the inputs it accepts. An absent entry is a rejected transition. */
 export type TransitionTable = { readonly [P in Phase]: { readonly [T in InputType]?: Handler<T> } };
 
-const tick: Handler<'tick'> = (draft) => settle(draft);
+const tick: Handler<'tick'> = (draft) => {
+  if (!enforceProgressDeadline(draft)) settle(draft);
+};
 
-/** While paused nothing moves on its own; checks still run (started after every input). */
-const idle: Handler<'tick'> = () => undefined;
+/** While paused nothing moves on its own (but a pause after inconclusive checks has a deadline); checks still run. */
+const idle: Handler<'tick'> = (draft) => void enforceProgressDeadline(draft);
+
+/** Within the undo window after promotion: back to the previous stable. */
+const undoInput: Handler<'undo'> = (draft, input) => undo(draft, input.actor, input.reason);
 
 const check: Handler<'check'> = (draft, input) => takeCheck(draft, input.result);
 
@@ -80,6 +86,7 @@ function leavePause(draft: Draft, actor: string, message: string): void {
   if (reason === 'inconclusive') state.analysis.inconclusiveInARow = 0;
   state.phase = 'progressing';
   delete state.pauseReason;
+  state.progressAt = draft.now;
   state.message = message;
   emit(draft, { type: 'resumed', message, actor, data: { reason: reason ?? null, step: state.stepIndex } });
 }
@@ -96,7 +103,7 @@ const retry: Handler<'retry'> = (draft, input) => {
 export const transitions: TransitionTable = {
   progressing: { tick, check, judge, hook, promote: promoteInput, abort, pause: pauseInput },
   paused: { tick: idle, check, judge, hook, promote: promoteInput, abort, resume },
-  promoted: { hook },
+  promoted: { hook, undo: undoInput },
   'rolled-back': { retry, hook },
   aborted: { retry, hook },
 };

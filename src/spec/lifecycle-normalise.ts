@@ -2,7 +2,7 @@ import type { RolloutInput } from './rollout-schema.js';
 import type { HookSpec, NotificationSpec } from './lifecycle-types.js';
 import type { RolloutSpec } from './types.js';
 
-type Lifecycle = Pick<RolloutSpec, 'hooks' | 'notifications'>;
+type Lifecycle = Pick<RolloutSpec, 'hooks' | 'notifications' | 'postPromotion' | 'undoWindow' | 'progressDeadline'>;
 
 /** The lifecycle fields of a validated spec, normalised: absent when not written, load hooks aimed at the service by default. */
 export function normaliseLifecycle(spec: RolloutInput['spec']): Lifecycle {
@@ -29,5 +29,9 @@ export function normaliseLifecycle(spec: RolloutInput['spec']): Lifecycle {
       timeout: n.timeout,
     }));
   }
+  const post = spec.strategy.canary?.postPromotionAnalysis;
+  if (post) out.postPromotion = { duration: post.duration };
+  if (spec.undoWindow !== undefined) out.undoWindow = spec.undoWindow;
+  if (spec.progressDeadline !== undefined) out.progressDeadline = spec.progressDeadline;
   return out;
 }

@@ -58,6 +58,11 @@ export function hookPhaseOf(type: HookType): HookPhase {
   return type === 'load' ? 'rollout' : type;
 }
 
+/** After the switch to the new version: keep judging it for `duration`; a failure switches back. */
+export interface PostPromotionSpec {
+  duration: Millis;
+}
+
 /** What a notification is about. */
 export const NOTIFY_EVENTS = ['started', 'step', 'paused', 'promoted', 'rolled-back', 'aborted', 'failed'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];

@@ -4,6 +4,7 @@ import { boolean, duration, integer, number, oneOf, string } from './schema-scal
 import { metric } from './metric-schema.js';
 import { abTest, checkStrategy, matchRules, mirror, stickiness } from './routing-schema.js';
 import { hooks, notifications } from './hook-schema.js';
+import { postPromotionAnalysis, progressDeadline, undoWindow } from './lifecycle-schema.js';
 import { API_VERSION, DEFAULT_CONSECUTIVE_ERROR_LIMIT } from './types.js';
 
 /**
@@ -104,6 +105,7 @@ const canaryFields = {
   maxWeight: optional(weight('shorthand: the last weight before promotion (default 50 with stepWeight, the last stepWeights entry otherwise)', 1)),
   match: optional(matchRules),
   mirror: optional(mirror),
+  postPromotionAnalysis: optional(postPromotionAnalysis),
 };
 
 const canary = object(
@@ -170,6 +172,8 @@ const specFields = {
   onInconclusive: withDefault(oneOf(['pause', 'rollback'], 'what happens after too many inconclusive checks'), 'pause'),
   hooks: optional(hooks),
   notifications: optional(notifications),
+  undoWindow: optional(undoWindow),
+  progressDeadline: optional(progressDeadline),
 };
 
 const spec = object(
