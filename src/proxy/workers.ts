@@ -47,7 +47,10 @@ function serialisable(o: EmbeddedProxyOptions): EmbeddedProxyOptions {
 
 interface Member {
   worker: Worker;
+  /** The worker listens for commands (messages sent earlier could be lost). */
   ready: Promise<void>;
+  /** Ready and, for a replacement, given every carried service: commands wait for this, so they keep their order. */
+  usable: Promise<void>;
   /** Latest cumulative counters this worker reported, per service. */
   counters: Map<string, ServiceSnapshot>;
 }
@@ -122,7 +125,7 @@ export class WorkerPlanes implements DataPlane {
           new Promise<void>((resolve) => {
             if (worker.isDead()) return resolve();
             worker.once('exit', () => resolve());
-            worker.disconnect();
+            if (worker.isConnected()) worker.disconnect();
             setTimeout(() => worker.process.kill(), 2_000).unref();
           }),
       ),
@@ -159,15 +162,15 @@ export class WorkerPlanes implements DataPlane {
     const worker = cluster.fork({ [WORKER_OPTIONS_ENV]: JSON.stringify(serialisable(this.options)) });
     let ready!: () => void;
     let failed!: (err: Error) => void;
-    const member: Member = {
-      worker,
-      counters: new Map(),
-      ready: new Promise<void>((resolve, reject) => {
-        ready = resolve;
-        failed = reject;
-      }),
-    };
+    const readyP = new Promise<void>((resolve, reject) => {
+      ready = resolve;
+      failed = reject;
+    });
+    readyP.catch(() => undefined);
+    const member: Member = { worker, counters: new Map(), ready: readyP, usable: readyP };
     this.members.set(worker.id, member);
+    // IPC write errors (the worker just exited) surface as 'exit' too; do not let them crash the process.
+    worker.on('error', (err: Error) => this.log.warn({ worker: worker.id, err }, 'proxy worker channel error'));
     worker.on('message', (m: FromWorker) => {
       if (m.t === 'ready') ready();
       else if (m.t === 'counters') setCounters(member, m.counters);
@@ -199,13 +202,13 @@ export class WorkerPlanes implements DataPlane {
     if (this.closing) return;
     this.log.error({ worker: member.worker.id, code, signal }, 'proxy worker exited; starting a replacement');
     const next = this.fork();
-    void next.ready
-      .then(async () => {
-        for (const [service, { routes, bind }] of this.desired) {
-          await this.send(next, (id) => ({ t: 'apply', id, service, routes, bind }));
-        }
-      })
-      .catch((err: unknown) => this.log.error({ err }, 'proxy worker replacement failed'));
+    next.usable = next.ready.then(async () => {
+      for (const [service, { routes, bind }] of this.desired) {
+        const reply = await this.send(next, (id) => ({ t: 'apply', id, service, routes, bind }), true);
+        if (reply.error) this.log.error({ worker: next.worker.id, service, error: reply.error.message }, 'proxy worker replacement could not carry a service');
+      }
+    });
+    next.usable.catch((err: unknown) => this.log.error({ err }, 'proxy worker replacement failed'));
   }
 
   private settle(workerId: number, reply: Reply | undefined, id = reply?.id): void {
@@ -218,24 +221,31 @@ export class WorkerPlanes implements DataPlane {
     }
   }
 
-  /** Sends one command to every live worker and waits for all their replies. */
+  /** Sends one command to every live worker (each once it is usable) and waits for all their replies. */
   private broadcast(make: (id: number) => ToWorker): Promise<Reply[]> {
     const members = [...this.members.values()];
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, { left: new Set(members.map((m) => m.worker.id)), replies: [], done: resolve });
       const msg = make(id);
-      for (const m of members) m.worker.send(msg);
+      for (const m of members) void m.usable.then(() => this.post(m, msg), () => this.post(m, msg));
     });
   }
 
-  private async send(member: Member, make: (id: number) => ToWorker): Promise<Reply> {
+  /** One command to one worker; `early` skips waiting for `usable` (the replay that makes it usable). */
+  private async send(member: Member, make: (id: number) => ToWorker, early = false): Promise<Reply> {
     const id = this.nextId++;
+    if (!early) await member.usable.catch(() => undefined);
     const replies = await new Promise<Reply[]>((resolve) => {
       this.pending.set(id, { left: new Set([member.worker.id]), replies: [], done: resolve });
-      member.worker.send(make(id));
+      this.post(member, make(id));
     });
     return replies[0]!;
+  }
+
+  /** Sends unless the worker is already gone (its 'exit' then settles what it owed). */
+  private post(member: Member, msg: ToWorker): void {
+    if (member.worker.isConnected()) member.worker.send(msg);
   }
 }
 
