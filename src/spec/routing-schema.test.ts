@@ -6,6 +6,7 @@ import { formatSpecError } from './spec-error.js';
 import type { Rollout } from './types.js';
 import { splitRoutes, stableRoutes } from '../engine/draft.js';
 import { parse as parseYaml } from 'yaml';
+import { readFileSync } from 'node:fs';
 
 // Lines 1–9; the cases append from line 10 on.
 const HEAD = `apiVersion: sluice.dev/v1alpha1
@@ -162,5 +163,18 @@ describe('strategy.abTest', () => {
       'r.yaml:11:5: spec.strategy.abTest: cannot be used together with "canary"; choose one strategy',
     ]);
     expect(errorsOf(`${HEAD}  strategy: {}\n`)).toEqual(['r.yaml:10:13: spec.strategy: needs "canary" (weighted steps) or "abTest" (A/B test on match rules)']);
+  });
+});
+
+describe('examples/invalid/bad-routing.yaml', () => {
+  it('reports every routing problem at its line, with what to do', () => {
+    const text = readFileSync(new URL('../../examples/invalid/bad-routing.yaml', import.meta.url), 'utf8');
+    expect(parseRolloutDocuments(text, 'bad-routing.yaml').errors.map(formatSpecError)).toEqual([
+      'bad-routing.yaml:11:37: spec.service.stickiness.cookie: cannot be used together with "header"; the key comes from one of them',
+      'bad-routing.yaml:16:39: spec.strategy.canary.match[0].headers.x-canary.regex: cannot be matched in linear time (it uses a backreference, lookahead/lookbehind or a large counted repetition such as a{1000}); rewrite it without them, or use an exact or prefix rule',
+      'bad-routing.yaml:17:40: spec.strategy.canary.match[1].cookies.beta.prefix: cannot be combined with "exact"; each entry has exactly one of "exact", "prefix", "regex"',
+      'bad-routing.yaml:18:18: spec.strategy.canary.match[2].query: must name at least one query parameter',
+      'bad-routing.yaml:19:25: spec.strategy.canary.mirror.percent: must be a number from 0.01 to 100, got 0',
+    ]);
   });
 });
