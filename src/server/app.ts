@@ -44,6 +44,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   const routes = collectRoutes(app);
   defaultOptionalBodies(app);
   registerAuth(app, { tokens: opts.auth.tokens, now: opts.now });
+  // Response schemas document what is sent (OpenAPI); they never reshape it, so a field missing from a schema is never silently dropped.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
   app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {

@@ -91,6 +91,48 @@ describe('OpenAPI document', () => {
   });
 });
 
+describe('responses', () => {
+  it('answer what the document says: real responses validate against their documented schemas', async () => {
+    const t = setup();
+    const doc = (await t.app.inject({ url: '/api/v1/openapi.json', headers: t.bearer('viewer') })).json() as Doc;
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    ajv.addSchema({ $id: 'doc', components: doc.components });
+    const checked: string[] = [];
+    const check = async (method: 'GET' | 'POST' | 'DELETE', url: string, path: string, opts: { role?: 'viewer' | 'operator' | 'admin'; payload?: string; type?: string } = {}) => {
+      const headers = { ...(opts.role ? t.bearer(opts.role) : {}), ...(opts.type ? { 'content-type': opts.type } : {}) };
+      const res = await t.app.inject({ method, url, headers, payload: opts.payload });
+      const responses = doc.paths[path]![method.toLowerCase()]!.responses;
+      const documented = (responses[String(res.statusCode)] ?? (res.statusCode >= 400 ? responses.default : undefined)) as { content: Record<string, { schema: unknown }> } | undefined;
+      expect(documented, `${method} ${url} answered ${res.statusCode}, which is not documented`).toBeDefined();
+      const schema = JSON.parse(JSON.stringify(documented!.content['application/json']!.schema).replaceAll('"#/components', '"doc#/components'));
+      const validate = ajv.compile(schema);
+      expect(validate(res.json()), `${method} ${url} ${res.statusCode}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      checked.push(`${method} ${url} ${res.statusCode}`);
+      return res;
+    };
+    await check('POST', '/api/v1/rollouts', '/api/v1/rollouts', { role: 'admin', payload: testRolloutYaml('web', 18814), type: 'application/yaml' });
+    await check('POST', '/api/v1/rollouts', '/api/v1/rollouts', { role: 'admin', payload: testRolloutYaml('web', 18814), type: 'application/yaml' });
+    await check('GET', '/api/v1/rollouts', '/api/v1/rollouts', { role: 'viewer' });
+    await check('GET', '/api/v1/rollouts/web', '/api/v1/rollouts/{name}', { role: 'viewer' });
+    await check('GET', '/api/v1/rollouts/web/events', '/api/v1/rollouts/{name}/events', { role: 'viewer' });
+    await check('POST', '/api/v1/rollouts/web/promote', '/api/v1/rollouts/{name}/promote', { role: 'operator' });
+    await check('POST', '/api/v1/rollouts/web/abort', '/api/v1/rollouts/{name}/abort', { role: 'operator' });
+    await check('GET', '/api/v1/rollouts/nope', '/api/v1/rollouts/{name}', { role: 'viewer' });
+    await check('GET', '/api/v1/rollouts', '/api/v1/rollouts');
+    await check('GET', '/api/v1/rollouts', '/api/v1/rollouts', { role: 'viewer', payload: undefined });
+    await check('POST', '/api/v1/tokens', '/api/v1/tokens', { role: 'admin', payload: '{"name":"ci","role":"operator"}', type: 'application/json' });
+    await check('POST', '/api/v1/tokens', '/api/v1/tokens', { role: 'admin', payload: '{"name":"ci","role":"nobody"}', type: 'application/json' });
+    await check('POST', '/api/v1/tokens', '/api/v1/tokens', { role: 'operator', payload: '{"name":"x","role":"viewer"}', type: 'application/json' });
+    await check('GET', '/api/v1/tokens', '/api/v1/tokens', { role: 'admin' });
+    await check('GET', '/api/v1/whoami', '/api/v1/whoami', { role: 'viewer' });
+    expect(checked).toContain('POST /api/v1/rollouts 201');
+    expect(checked).toContain('POST /api/v1/rollouts 200');
+    expect(checked).toContain('GET /api/v1/rollouts/nope 404');
+    expect(checked).toContain('POST /api/v1/tokens 403');
+    expect(checked).toContain('POST /api/v1/rollouts/web/abort 409');
+  });
+});
+
 describe('input validation from the route schemas', () => {
   it('answers a bad body with 400 SLUICE_INVALID_REQUEST naming each field', async () => {
     const t = setup();
