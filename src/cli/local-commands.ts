@@ -46,7 +46,8 @@ export function registerLocalCommands(program: Command): void {
     .option('--data-dir <dir>', 'where state is kept (default .sluice)')
     .option('--config <file>', 'a ServerConfig YAML file; flags override it')
     .option('--log-level <level>', 'debug, info, warn or error (default info)')
-    .action(async (opts: { api?: string; dataDir?: string; config?: string; logLevel?: string }) => {
+    .option('--proxy-workers <n>', 'processes carrying proxy traffic (default 1: this one; more share each listener and merge their counters)')
+    .action(async (opts: { api?: string; dataDir?: string; config?: string; logLevel?: string; proxyWorkers?: string }) => {
       await runUp(opts);
     });
 

@@ -10,6 +10,7 @@ export interface UpFlags {
   dataDir?: string;
   config?: string;
   logLevel?: string;
+  proxyWorkers?: string;
 }
 
 /** `sluice up`: runs until SIGINT/SIGTERM, then shuts down cleanly. */
@@ -18,7 +19,7 @@ export async function runUp(flags: UpFlags): Promise<void> {
   const logger = createLogger({ level: settings.logLevel });
   let plane;
   try {
-    plane = await startControlPlane({ api: settings.api, dataDir: settings.dataDir, logger, publicMetrics: settings.publicMetrics });
+    plane = await startControlPlane({ api: settings.api, dataDir: settings.dataDir, logger, publicMetrics: settings.publicMetrics, proxyWorkers: settings.proxyWorkers });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new CliError(`the API address ${settings.api} is already in use; pick another with --api HOST:PORT`, 1, 'SLUICE_API_LISTEN', undefined, { cause: err });
@@ -42,7 +43,7 @@ export async function runUp(flags: UpFlags): Promise<void> {
   await plane.close();
 }
 
-function resolveSettings(flags: UpFlags): { api: string; dataDir: string; logLevel: LogLevel; publicMetrics: boolean } {
+function resolveSettings(flags: UpFlags): { api: string; dataDir: string; logLevel: LogLevel; publicMetrics: boolean; proxyWorkers: number } {
   let fromFile: { api?: string; dataDir?: string; logLevel?: LogLevel; auth?: { publicMetrics: boolean } } = {};
   if (flags.config) {
     const { config, errors } = parseServerConfig(readSource(flags.config), flags.config);
@@ -57,5 +58,9 @@ function resolveSettings(flags: UpFlags): { api: string; dataDir: string; logLev
   }
   const level = flags.logLevel ?? fromFile.logLevel ?? 'info';
   if (!isLogLevel(level)) throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
-  return { api, dataDir: flags.dataDir ?? fromFile.dataDir ?? '.sluice', logLevel: level, publicMetrics: fromFile.auth?.publicMetrics ?? DEFAULT_SERVER_CONFIG.auth.publicMetrics };
+  const proxyWorkers = Number(flags.proxyWorkers ?? '1');
+  if (!Number.isInteger(proxyWorkers) || proxyWorkers < 1 || proxyWorkers > 64) {
+    throw new CliError(`--proxy-workers must be a whole number from 1 to 64 (1: the proxy runs in this process), got "${flags.proxyWorkers}"`);
+  }
+  return { api, dataDir: flags.dataDir ?? fromFile.dataDir ?? '.sluice', logLevel: level, publicMetrics: fromFile.auth?.publicMetrics ?? DEFAULT_SERVER_CONFIG.auth.publicMetrics, proxyWorkers };
 }

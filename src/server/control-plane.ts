@@ -30,6 +30,8 @@ export interface ControlPlaneOptions {
   tokens?: TokenStore;
   /** Serve /metrics without a token (default true). */
   publicMetrics?: boolean;
+  /** Processes carrying the embedded proxy's traffic (default 1: this one). */
+  proxyWorkers?: number;
   /** Override the flag store (tests); default the flag tables of dataDir/sluice.db. */
   flagStore?: FlagStore;
   tickMs?: number;
@@ -78,7 +80,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     cleanups.push(() => flagStore.close());
     const flags = new FlagService({ store: flagStore, now: opts.now });
     const admin = ensureAdminToken(tokens, dataDir, (opts.now ?? Date.now)());
-    const proxy = new EmbeddedProxy({ logger: opts.logger.child({ component: 'proxy' }), now: opts.now });
+    const proxy = new EmbeddedProxy({ logger: opts.logger.child({ component: 'proxy' }), now: opts.now, workers: opts.proxyWorkers });
     cleanups.push(() => proxy.close());
     const provider = new BuiltinProvider(proxy, { now: opts.now });
     let apiUrl = '';
