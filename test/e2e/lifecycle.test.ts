@@ -1,0 +1,201 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/cli/demo.js';
+import { startLoad, type Load } from '../../src/demo/load.js';
+import { startSampleService, type SampleService } from '../../src/demo/sample-service.js';
+import { Receiver, type Received } from '../../src/hooks/testing.js';
+import type { WebhookNotification } from '../../src/notify/index.js';
+import { rolloutYaml, startServer, waitFor, writeTemp, type ServerProcess } from './harness.js';
+
+/**
+ * The rollout lifecycle through the real CLI and a real `sluice up`: webhooks
+ * and gates, signed notifications with an approve link, Slack and Teams
+ * payloads, a failing pre-rollout hook, the built-in load generator, undo and
+ * post-promotion analysis — with real upstreams and real HTTP receivers.
+ */
+describe('rollout lifecycle through the real CLI and server', () => {
+  const KEY = 'e2e-notify-secret';
+  let server: ServerProcess;
+  let rx: Receiver;
+  const services: SampleService[] = [];
+  const loads: Load[] = [];
+  const gates = new Map<string, boolean>();
+
+  beforeAll(async () => {
+    rx = await Receiver.start();
+    // Hooks at /fail… answer 500, gates /gate/<name> answer 403 until opened, everything else 200.
+    rx.answer((r) => {
+      if (r.path.startsWith('/fail')) return { status: 500, body: 'migration failed: column exists' };
+      if (r.path.startsWith('/gate/')) return gates.get(r.path) ? { status: 200 } : { status: 403, body: 'not yet' };
+      return { status: 200, body: 'ok' };
+    });
+    process.env.SLUICE_E2E_NOTIFY_KEY = KEY;
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await Promise.all(loads.map((l) => l.stop()));
+    await server?.stop();
+    await Promise.all(services.map((s) => s.close()));
+    await rx?.close();
+  });
+
+  const cli = (...args: string[]) => server.cli(...args);
+  const status = async (name: string) => JSON.parse((await cli('status', name, '-o', 'json')).stdout) as { phase: string; message: string; canaryWeight: number; pauseReason?: string };
+
+  async function upstreams(canary: Partial<Parameters<typeof startSampleService>[0]> = {}) {
+    const stable = await startSampleService({ version: 'v1' });
+    const canarySvc = await startSampleService({ version: 'v2', ...canary });
+    services.push(stable, canarySvc);
+    return { stable, canary: canarySvc, yaml: { stable: stable.url, canary: canarySvc.url, listen: `127.0.0.1:${await freePort()}` } };
+  }
+
+  async function versionAt(listen: string): Promise<string> {
+    const res = await request(`http://${listen}/probe`);
+    await res.body.dump();
+    return String(res.headers['x-sample-version']);
+  }
+
+  const signed = (r: Received) => {
+    const header = String(r.headers['x-sluice-signature'] ?? '');
+    const want = createHmac('sha256', KEY).update(r.body).digest();
+    const got = Buffer.from(header.replace(/^sha256=/, ''), 'hex');
+    return header.startsWith('sha256=') && got.length === want.length && timingSafeEqual(got, want);
+  };
+
+  it('runs hooks around the steps, holds at a gate, and a signed paused notification approves the manual gate once', async () => {
+    const u = await upstreams();
+    const yaml = rolloutYaml({
+      name: 'shop',
+      ...u.yaml,
+      steps: '- setWeight: 20\n- pause: {}\n- setWeight: 60\n- pause: {duration: 1s}',
+      extra: `  hooks:
+    - {name: migrate, type: pre-rollout, url: "${rx.url}/hooks/migrate", metadata: {ticket: CHG-42}}
+    - {name: smoke, type: rollout, url: "${rx.url}/hooks/smoke"}
+    - {name: release-manager, type: confirm-promotion, url: "${rx.url}/gate/shop"}
+    - {name: announce, type: post-rollout, url: "${rx.url}/hooks/announce"}
+  notifications:
+    - {name: ops, type: webhook, url: "${rx.url}/notify/ops", secretEnv: SLUICE_E2E_NOTIFY_KEY}
+    - {name: chat, type: slack, url: "${rx.url}/notify/slack", on: [paused, promoted]}
+    - {name: managers, type: teams, url: "${rx.url}/notify/teams", on: [paused]}
+`,
+    });
+    const applied = await cli('apply', '-f', writeTemp('shop.yaml', yaml));
+    expect(applied.code, applied.stderr).toBe(0);
+
+    await waitFor(async () => (await status('shop')).pauseReason === 'gate', 'the manual gate');
+    expect(rx.at('/hooks/migrate')[0]!.json).toMatchObject({ name: 'shop', phase: 'pre-rollout', metadata: { ticket: 'CHG-42' }, canaryWeight: 0 });
+    expect(rx.at('/hooks/smoke')[0]!.json).toMatchObject({ phase: 'rollout', canaryWeight: 20 });
+
+    const paused = await waitFor(() => rx.at('/notify/ops').find((r) => (r.json as WebhookNotification).event === 'paused'), 'the paused notification');
+    expect(signed(paused)).toBe(true);
+    const notice = paused.json as WebhookNotification;
+    expect(notice.approveUrl).toMatch(new RegExp(`^${server.url}/api/v1/approve/`));
+    const slack = await waitFor(() => rx.at('/notify/slack')[0], 'the Slack message');
+    expect((slack.json as { blocks: Array<{ type: string; elements?: Array<{ url?: string }> }> }).blocks.find((b) => b.type === 'actions')!.elements![0]!.url).toBe(notice.approveUrl);
+    const teams = await waitFor(() => rx.at('/notify/teams')[0], 'the Teams message');
+    expect((teams.json as { attachments: Array<{ content: { actions: Array<{ url: string }> } }> }).attachments[0]!.content.actions[0]!.url).toBe(notice.approveUrl);
+
+    const approve = () => request(notice.approveUrl!, { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    const first = await approve();
+    expect(first.statusCode).toBe(200);
+    await first.body.dump();
+    const waiting = await waitFor(async () => {
+      const s = await status('shop');
+      return s.message.includes('waiting for the confirm-promotion hook release-manager') && s;
+    }, 'the confirm-promotion gate');
+    expect(waiting).toMatchObject({ phase: 'progressing', canaryWeight: 60 });
+    const second = await approve();
+    expect(second.statusCode).toBe(410);
+    expect(((await second.body.json()) as { error: { code: string } }).error.code).toBe('SLUICE_APPROVE_USED');
+
+    gates.set('/gate/shop', true);
+    await waitFor(async () => (await status('shop')).phase === 'promoted', 'promotion once the gate opens', 30_000);
+    expect(await versionAt(u.yaml.listen)).toBe('v2');
+    await waitFor(() => rx.at('/hooks/announce')[0], 'the post-rollout hook');
+
+    const history = JSON.parse((await cli('history', 'shop', '-o', 'json')).stdout).events as Array<{ type: string; actor?: string; data?: Record<string, unknown>; message: string }>;
+    const hooks = history.filter((e) => e.type === 'hook').map((e) => `${e.data!.phase}:${e.data!.hook}:${e.data!.ok}`);
+    expect(hooks).toEqual(expect.arrayContaining(['pre-rollout:migrate:true', 'rollout:smoke:true', 'confirm-promotion:release-manager:false', 'confirm-promotion:release-manager:true', 'post-rollout:announce:true']));
+    expect(history.find((e) => e.type === 'resumed')!.actor).toMatch(/^approve-link:/);
+  });
+
+  it('a failing pre-rollout hook: `sluice run` exits 2 and no request ever reached the canary', async () => {
+    const u = await upstreams();
+    loads.push(startLoad(`http://${u.yaml.listen}`, 50));
+    const yaml = rolloutYaml({
+      name: 'migrate-fails',
+      ...u.yaml,
+      steps: '- setWeight: 50\n- pause: {duration: 1s}',
+      extra: `  hooks:\n    - {name: migrate, type: pre-rollout, url: "${rx.url}/fail/migrate", retries: 1}\n`,
+    });
+    const run = await cli('run', '-f', writeTemp('migrate.yaml', yaml));
+    expect(run.code, run.stdout + run.stderr).toBe(2);
+    expect(run.stdout).toMatch(/the pre-rollout hook migrate failed .*answered 500 Internal Server Error: migration failed/);
+    expect(rx.at('/fail/migrate')).toHaveLength(2);
+    await waitFor(() => u.stable.served.total > 20, 'stable traffic');
+    expect(u.canary.served.total).toBe(0);
+  });
+
+  it('the built-in load generator gives a quiet service enough traffic to be judged and promoted', async () => {
+    const u = await upstreams();
+    const yaml = rolloutYaml({
+      name: 'quiet',
+      ...u.yaml,
+      steps: '- setWeight: 50\n- pause: {duration: 2s}',
+      analysis: 'interval: 1s\nminRequests: 20\ninconclusiveLimit: 30\nmetrics:\n  - {name: success-rate, min: 95}',
+      extra: '  hooks:\n    - {name: load, type: load, rps: 80, duration: 4s}\n',
+    });
+    const run = await cli('run', '-f', writeTemp('quiet.yaml', yaml));
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const sent = u.stable.served.total + u.canary.served.total;
+    expect(sent).toBeGreaterThanOrEqual(250);
+    expect(u.canary.served.total).toBeGreaterThan(sent * 0.3);
+    const history = JSON.parse((await cli('history', 'quiet', '-o', 'json')).stdout).events as Array<{ type: string; data?: { load?: { sent: number } } }>;
+    expect(history.find((e) => e.type === 'hook')!.data!.load!.sent).toBeGreaterThanOrEqual(300);
+  });
+
+  it('sluice undo returns a promoted rollout to the previous stable within the window, once', async () => {
+    const u = await upstreams();
+    const yaml = rolloutYaml({ name: 'undoable', ...u.yaml, steps: '- setWeight: 50\n- pause: {duration: 1s}', extra: '  undoWindow: 1h\n' });
+    const run = await cli('run', '-f', writeTemp('undo.yaml', yaml));
+    expect(run.code, run.stderr).toBe(0);
+    expect(await versionAt(u.yaml.listen)).toBe('v2');
+    const undone = await cli('undo', 'undoable', '--reason', 'errors in checkout');
+    expect(undone.code, undone.stderr).toBe(0);
+    expect(undone.stdout).toMatch(/rollout "undoable" is aborted: undone by .* after promotion: errors in checkout; all traffic is back on the previous stable/);
+    for (let i = 0; i < 10; i++) expect(await versionAt(u.yaml.listen)).toBe('v1');
+    const again = await cli('undo', 'undoable');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('cannot undo a rollout that is aborted');
+  });
+
+  it('post-promotion analysis switches back when the new version goes bad after the switch', async () => {
+    let bad = false;
+    const u = await upstreams({ errorRate: 0.5, random: () => (bad ? 0 : 0.999) });
+    loads.push(startLoad(`http://${u.yaml.listen}`, 100));
+    const yaml = rolloutYaml({
+      name: 'verified',
+      ...u.yaml,
+      steps: '- setWeight: 20\n- pause: {duration: 2s}',
+      analysis: 'interval: 1s\nfailureLimit: 0\nminRequests: 10\ninconclusiveLimit: 30\nmetrics:\n  - {name: success-rate, min: 95}',
+      extra: '',
+    }).replace('    canary:\n      steps:', '    canary:\n      postPromotionAnalysis: {duration: 1m}\n      steps:');
+    const applied = await cli('apply', '-f', writeTemp('verified.yaml', yaml));
+    expect(applied.code, applied.stderr).toBe(0);
+    const switched = await waitFor(async () => {
+      const s = await status('verified');
+      return s.canaryWeight === 100 && s;
+    }, 'the switch to the new version');
+    expect(switched.phase).toBe('progressing');
+    expect(switched.message).toContain('post-promotion analysis');
+    expect(await versionAt(u.yaml.listen)).toBe('v2');
+    bad = true;
+    const rolledBack = await waitFor(async () => {
+      const s = await status('verified');
+      return s.phase === 'rolled-back' && s;
+    }, 'the switch back', 20_000);
+    expect(rolledBack.message).toMatch(/success-rate/);
+    for (let i = 0; i < 10; i++) expect(await versionAt(u.yaml.listen)).toBe('v1');
+  });
+});
