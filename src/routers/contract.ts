@@ -89,6 +89,34 @@ export function runRouterContract(
       expect((await r.getRoutes('web'))?.canaryWeight).toBe(0);
     });
 
+    it('carries sticky, match and mirror settings, reads them back exactly, and a rollback drops match and mirror', async () => {
+      const r = await make();
+      const routing: Partial<Routes> = {
+        canaryWeight: 20,
+        stickiness: { header: 'x-user-id', anonymousCookie: { name: 'sk', maxAge: 60_000 } },
+        match: [{ headers: { 'x-canary': { exact: '1' } }, query: { v: { regex: '^2' } } }, { cookies: { beta: { prefix: 'y' } } }],
+        mirror: { percent: 25 },
+      };
+      await r.setRoutes('web', routes(routing));
+      expect(await r.getRoutes('web')).toEqual(routes(routing));
+      await r.setRoutes('web', allToStable(routes(routing)));
+      const back = await r.getRoutes('web');
+      expect(back).toEqual(routes({ canaryWeight: 0, stickiness: routing.stickiness }));
+    });
+
+    it.each<[string, Partial<Routes>]>([
+      ['a regex the linear-time engine refuses', { match: [{ headers: { 'x-a': { regex: '(a)\\1' } } }] }],
+      ['a rule without conditions', { match: [{}] }],
+      ['a condition with two comparisons', { match: [{ cookies: { c: { exact: 'a', prefix: 'b' } as never } }] }],
+      ['an uppercase header name', { match: [{ headers: { 'X-A': { exact: '1' } } }] }],
+      ['stickiness by header and cookie at once', { stickiness: { header: 'x-u', cookie: 'u' } }],
+      ['a mirror percent of 0', { mirror: { percent: 0 } }],
+    ])('rejects routing with %s with SLUICE_ROUTES_INVALID', async (_what, over) => {
+      const r = await make();
+      expect(await invalidCode(r.setRoutes('web', routes(over)))).toBe('SLUICE_ROUTES_INVALID');
+      expect(await r.getRoutes('web')).toBeUndefined();
+    });
+
     it.each([-1, 100.5, Number.NaN, Number.POSITIVE_INFINITY, '10' as unknown as number])(
       'rejects canaryWeight %s with SLUICE_ROUTES_INVALID and keeps the previous routes',
       async (w) => {
