@@ -17,13 +17,6 @@ class ClientGoneError extends Error {
 }
 const clientGone = new ClientGoneError('sluice: client closed the connection before the response was complete');
 
-/** True when the request carries a body that must be streamed upstream. */
-function hasBody(req: IncomingMessage): boolean {
-  const len = req.headers['content-length'];
-  if (len !== undefined) return len !== '0';
-  return req.headers['transfer-encoding'] !== undefined;
-}
-
 /**
  * The response headers when the proxy already set some on `res` itself (the
  * sticky anonymous cookie). writeHead then merges a flat list in one name at
@@ -56,8 +49,16 @@ function isIdempotent(method: string | undefined): boolean {
   }
 }
 
-/** Where a response remembers the exchange filling it (read when the client's socket times out). */
+/** Where a response remembers the exchange filling it (read by shared listeners and when the client's socket times out). */
 const kExchange = Symbol('sluice.exchange');
+
+function onClientClose(this: ServerResponse & { [kExchange]?: Exchange }): void {
+  this[kExchange]?.clientClosed();
+}
+
+function onClientDrain(this: ServerResponse & { [kExchange]?: Exchange }): void {
+  this[kExchange]?.resumeUpstream();
+}
 
 /**
  * True when the client's silence is the upstream's doing: the request has been
@@ -95,13 +96,14 @@ export class Exchange implements Dispatcher.DispatchHandler {
     private upstream: Upstream,
     private readonly fwd: ForwardedRequest,
     private readonly start: number,
+    hasBody: boolean,
   ) {
     this.counters = role === 'stable' ? scope.counters.stable : scope.counters.canary;
     this.settings = scope.settings;
-    this.body = hasBody(req) ? req : null;
+    this.body = hasBody ? req : null;
   }
 
-  /** Sends `req` to `upstream` (an instance of `role`) and answers on `res`. */
+  /** Sends `req` (with a body to stream when `hasBody`) to `upstream`, an instance of `role`, and answers on `res`. */
   static forward(
     req: IncomingMessage,
     res: ServerResponse,
@@ -110,11 +112,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
     upstream: Upstream,
     proto: 'http' | 'https',
     start: number,
+    hasBody: boolean,
   ): void {
     const fwd = forwardRequestHeaders(req.rawHeaders, req.socket.remoteAddress, proto);
-    const ex = new Exchange(req, res, scope, role, upstream, fwd, start);
+    const ex = new Exchange(req, res, scope, role, upstream, fwd, start, hasBody);
     (res as ServerResponse & { [kExchange]?: Exchange })[kExchange] = ex;
-    res.once('close', ex.onClientClose);
+    // Shared listeners that find the exchange through the response: no closures per request.
+    res.on('close', onClientClose);
     ex.send();
   }
 
@@ -135,16 +139,17 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   /** The client connection closed: stop the upstream exchange unless the response already finished. */
-  private readonly onClientClose = (): void => {
+  clientClosed(): void {
     if (this.res.writableFinished) return;
     this.gone = true;
     this.controller?.abort(clientGone);
-  };
+  }
 
-  private readonly resumeUpstream = (): void => {
+  /** The client drained what it was sent: let the upstream send more. */
+  resumeUpstream(): void {
     this.paused = false;
     this.controller?.resume();
-  };
+  }
 
   awaitingUpstream(): boolean {
     return this.req.complete && !this.paused && !this.res.writableFinished;
@@ -175,7 +180,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (!this.res.write(chunk)) {
       this.paused = true;
       controller.pause();
-      this.res.once('drain', this.resumeUpstream);
+      this.res.once('drain', onClientDrain);
     }
   }
 

@@ -21,6 +21,8 @@ export interface ListenerOptions {
   tls?: TlsPair;
   /** A client must send complete request headers within this (slowloris). */
   clientHeadersTimeoutMs: number;
+  /** A client socket silent this long during a request is closed (unless its upstream is the silent one). */
+  idleTimeoutMs: number;
   /** Idle keep-alive client connections are closed after this. */
   keepAliveTimeoutMs: number;
   /** Connections beyond this are closed as soon as they are accepted. */
@@ -77,6 +79,8 @@ export class Listener {
         ? (createHttpsServer({ ...serverOptions, key: options.tls.key, cert: options.tls.cert }, onRequest) as unknown as Server)
         : createServer(serverOptions, onRequest);
       server.maxConnections = options.maxConnections;
+      // Node arms this on every socket at each request start (and the keep-alive timeout between requests).
+      server.timeout = options.idleTimeoutMs;
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         if (listener) handlers.upgrade(req, socket, head, listener);
         else socket.destroy();
@@ -115,8 +119,9 @@ export class Listener {
   }
 
   /** Applies changed limits to the live server (they affect new requests and connections). */
-  update(options: Pick<ListenerOptions, 'clientHeadersTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections'>): void {
+  update(options: Pick<ListenerOptions, 'clientHeadersTimeoutMs' | 'idleTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections'>): void {
     this.server.headersTimeout = options.clientHeadersTimeoutMs;
+    this.server.timeout = options.idleTimeoutMs;
     this.server.keepAliveTimeout = options.keepAliveTimeoutMs;
     this.server.maxConnections = options.maxConnections;
   }

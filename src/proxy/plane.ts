@@ -10,7 +10,7 @@ import { Exchange } from './exchange.js';
 import type { PlaneConfig } from './config.js';
 import { Listener } from './listener.js';
 import type { ListenerOptions } from './listener.js';
-import { rejectionOf, rejectionResponse } from './request-guard.js';
+import { inspectRequest, rejectionResponse } from './request-guard.js';
 import type { RouteTable } from './route-table.js';
 import { buildTable, chooseRole, nextUpstream, releaseTable } from './route-table.js';
 import type { ServiceScope, ServiceSettings } from './settings.js';
@@ -186,8 +186,9 @@ export class LocalPlane {
   /** The hot path: refuse what must not be forwarded, pick a version and an instance, hand the exchange to its pool. */
   private route(state: ServiceState, req: IncomingMessage, res: ServerResponse, listener: Listener): void {
     const start = performance.now();
-    const rejection = rejectionOf(req);
-    if (rejection) {
+    const inspected = inspectRequest(req);
+    if (typeof inspected !== 'boolean') {
+      const rejection = inspected;
       state.counters.reject(rejection.reason);
       res.shouldKeepAlive = false;
       res.writeHead(rejection.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(rejection.body) });
@@ -198,16 +199,15 @@ export class LocalPlane {
     const role = chooseRole(table, req, res, this.config.random, listener.tls);
     const upstream = nextUpstream(role === 'stable' ? table.stable : table.canary, this.config.now);
     if (listener.closing) res.shouldKeepAlive = false;
-    req.socket.setTimeout(state.settings.idleTimeoutMs);
     const proto = listener.tls ? 'https' : 'http';
     if (drawMirror(table.choice, role, this.config.random)) state.mirror.copy(req, table, proto, this.config.now);
-    Exchange.forward(req, res, state, role, upstream, proto, start);
+    Exchange.forward(req, res, state, role, upstream, proto, start, inspected);
   }
 
   private upgrade(state: ServiceState, req: IncomingMessage, socket: Duplex, head: Buffer, listener: Listener): void {
     const start = performance.now();
-    const rejection = rejectionOf(req);
-    if (rejection) {
+    const rejection = inspectRequest(req);
+    if (typeof rejection !== 'boolean') {
       state.counters.reject(rejection.reason);
       socket.end(rejectionResponse(rejection));
       return;
@@ -220,9 +220,10 @@ export class LocalPlane {
     tunnel(req, socket, head, state, role, upstream, proto, start, this.config.tunnelIdleMs, (s) => listener.track(s));
   }
 
-  private listenerLimits(settings: ServiceSettings): Pick<ListenerOptions, 'clientHeadersTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections'> {
+  private listenerLimits(settings: ServiceSettings): Pick<ListenerOptions, 'clientHeadersTimeoutMs' | 'idleTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections'> {
     return {
       clientHeadersTimeoutMs: settings.clientHeadersTimeoutMs,
+      idleTimeoutMs: settings.idleTimeoutMs,
       keepAliveTimeoutMs: this.config.clientKeepAliveMs,
       maxConnections: this.config.maxConnections,
     };

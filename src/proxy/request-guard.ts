@@ -19,17 +19,32 @@ function malformed(what: string): Rejection {
   return { status: 400, reason: 'malformed', body: `sluice: bad request: ${what}\n` };
 }
 
-/** Why a parsed request must not be forwarded, or undefined when it may be. */
-export function rejectionOf(req: IncomingMessage): Rejection | undefined {
+/**
+ * Why a parsed request must not be forwarded; else whether it has a body to
+ * stream upstream. One pass over the raw headers, so the hot path never
+ * builds Node's lazily parsed `req.headers` object.
+ */
+export function inspectRequest(req: IncomingMessage): Rejection | boolean {
   const raw = req.rawHeaders;
   let hosts = 0;
+  let te: string | undefined;
+  let length: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
-    if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
+    switch (name.length) {
+      case 4:
+        if (name.toLowerCase() === 'host') hosts++;
+        break;
+      case 14:
+        if (name.toLowerCase() === 'content-length') length = raw[i + 1];
+        break;
+      case 17:
+        if (name.toLowerCase() === 'transfer-encoding') te = te === undefined ? raw[i + 1] : `${te}, ${raw[i + 1]}`;
+        break;
+    }
   }
   if (hosts > 1) return malformed('more than one Host header (RFC 9112 §3.2)');
   if (hosts === 0 && req.httpVersionMinor === 1) return malformed('HTTP/1.1 request without a Host header (RFC 9112 §3.2)');
-  const te = req.headers['transfer-encoding'];
   if (te !== undefined) {
     if (req.httpVersionMinor === 0) return malformed('Transfer-Encoding in an HTTP/1.0 request has no reliable framing (RFC 9112 §6.1)');
     // Anything but plain chunked framing is refused before it could be read two ways (request smuggling).
@@ -41,7 +56,7 @@ export function rejectionOf(req: IncomingMessage): Rejection | undefined {
     if (path === undefined) return malformed(`request target ${JSON.stringify(url.slice(0, 100))} must be a path such as /index.html`);
     req.url = path;
   }
-  return undefined;
+  return te !== undefined || (length !== undefined && length !== '0');
 }
 
 /** The path and query of an absolute-form target ("http://host/p?q" → "/p?q"), which servers must accept (RFC 9112 §3.2.2). */
