@@ -122,7 +122,7 @@ function boolean(description: string): Schema<boolean> {
 
 const metricFields = {
   name: required(string({
-    description: `the metric: with no provider one of ${BUILTIN_METRICS.join(', ')} (rates in percent, latencies in milliseconds); with a provider, any name`,
+    description: `the metric: with no provider one of ${OWN_METRICS.join(', ')}, or mirror- and one of them for the canary's answers to mirrored requests (rates in percent, latencies in milliseconds); with a provider, any name`,
     expected: 'a metric name of letters, digits, "-", "_", "." and ":", such as success-rate',
     pattern: /^[A-Za-z0-9][-A-Za-z0-9_.:]*$/,
     maxLength: 100,
@@ -162,7 +162,7 @@ function checkMetric(value: Partial<ObjectOut<typeof metricFields>>, report: Rep
   if (raw.provider === undefined && name !== undefined) {
     if (!(BUILTIN_METRICS as readonly string[]).includes(name)) {
       const guess = suggestName(name, BUILTIN_METRICS);
-      report(['name'], 'value', `${JSON.stringify(name)} is not a builtin metric${guess ? ` (did you mean "${guess}"?)` : ''}; use one of ${BUILTIN_METRICS.join(', ')}, or give a provider (prometheus or http) for any other metric`);
+      report(['name'], 'value', `${JSON.stringify(name)} is not a builtin metric${guess ? ` (did you mean "${guess}"?)` : ''}; use one of ${OWN_METRICS.join(', ')}, or give a provider (prometheus or http) for any other metric`);
     } else {
       const [lo, hi, unit] = name.endsWith('-rate') ? [0, 100, 'a percentage'] : [0, Infinity, 'milliseconds'];
       for (const [key, v] of [['min', min], ['max', max]] as const) {
