@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MatchRule } from '../routers/routing.js';
 import { MAX_REGEX_INPUT } from '../routers/linear-regex.js';
-import { compileCondition, compileMatch } from './match.js';
+import { compileCondition, compileMatch, REGEX_MEMO_SIZE } from './match.js';
 
 describe('compileCondition', () => {
   it.each([
@@ -23,6 +23,14 @@ describe('compileCondition', () => {
     const started = process.hrtime.bigint();
     expect(test('a'.repeat(MAX_REGEX_INPUT))).toBe(false);
     expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(100);
+  });
+
+  it('answers the same for a value it remembers and after its memory filled up and started afresh', () => {
+    const test = compileCondition({ regex: '^user-[0-9]*7$' });
+    const values = Array.from({ length: REGEX_MEMO_SIZE * 2 + 10 }, (_, i) => `user-${i}`);
+    const first = values.map(test);
+    expect(values.map(test)).toEqual(first);
+    expect(first.filter(Boolean).length).toBe(values.filter((v) => v.endsWith('7')).length);
   });
 
   it('never matches a regex on a value longer than the input cap', () => {

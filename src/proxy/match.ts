@@ -26,8 +26,24 @@ export function compileCondition(m: StringMatch): ValueTest {
   }
   const re = compileLinearRegex(m.regex);
   if (typeof re === 'string') throw new Error(`match rule regex ${JSON.stringify(m.regex)} ${re}`);
-  return (v) => v.length <= MAX_REGEX_INPUT && re.test(v);
+  // The linear-time engine costs about 50–100 ns per character (the backtracking
+  // one a few): remember recent answers, since the values rules test (user
+  // agents, tiers, cookies) repeat from request to request.
+  const memo = new Map<string, boolean>();
+  return (v) => {
+    if (v.length > MAX_REGEX_INPUT) return false;
+    let hit = memo.get(v);
+    if (hit === undefined) {
+      hit = re.test(v);
+      if (memo.size >= REGEX_MEMO_SIZE) memo.clear();
+      memo.set(v, hit);
+    }
+    return hit;
+  };
 }
+
+/** Distinct values whose regex answer one condition remembers (cleared when full, so memory stays bounded). */
+export const REGEX_MEMO_SIZE = 1024;
 
 interface CompiledRule {
   headers: Array<[string, ValueTest]>;
