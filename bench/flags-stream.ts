@@ -1,4 +1,4 @@
-import { request as httpRequest, type ClientRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { request } from 'undici';
 import { percentile } from './flags-loop.js';
 
@@ -8,7 +8,8 @@ import { percentile } from './flags-loop.js';
  * through the API and each subscriber notes when the message carrying the
  * new revision has fully arrived. Latency = arrival − the moment the change
  * request was sent. Only the `id:` line is read on arrival, so the measure is
- * the server's fan-out, not this process parsing JSON.
+ * the server's fan-out, not this process parsing JSON. One untimed change
+ * warms both sides first.
  */
 
 export interface StreamOptions {
@@ -31,7 +32,7 @@ export interface StreamResult {
 }
 
 interface Subscriber {
-  req: ClientRequest;
+  socket: Socket;
   /** Highest revision fully received, and when. */
   revision: number;
   arrivals: Map<number, number>;
@@ -39,39 +40,48 @@ interface Subscriber {
 
 const now = () => performance.now();
 
+/** A subscriber on a raw socket: the request is written by hand and arrivals are found in the raw bytes. */
 function subscribe(url: string, clientKey: string): Promise<Subscriber> {
+  const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const sub = { revision: 0, arrivals: new Map<number, number>() } as Subscriber;
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.setNoDelay(true);
+    const sub: Subscriber = { socket, revision: 0, arrivals: new Map() };
     let buffer = '';
     let ready = false;
-    const req = httpRequest(`${url}/sdk/v1/flags/stream`, { agent: false, headers: { 'x-api-key': clientKey, accept: 'text/event-stream' } }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`stream answered ${res.statusCode}`));
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          if (!block.includes('event: flags')) continue;
-          const id = /^id: (\d+)$/m.exec(block);
-          if (!id) continue;
-          const revision = Number(id[1]);
-          sub.arrivals.set(revision, now());
-          sub.revision = Math.max(sub.revision, revision);
-          if (!ready) {
-            ready = true;
-            resolve(sub);
-          }
-        }
-      });
-      res.on('error', () => undefined);
+    socket.setEncoding('latin1');
+    socket.on('connect', () => {
+      socket.write(`GET /sdk/v1/flags/stream HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAccept: text/event-stream\r\nX-API-Key: ${clientKey}\r\n\r\n`);
     });
-    req.on('error', (err) => (ready ? undefined : reject(err)));
-    req.end();
-    sub.req = req;
+    socket.on('data', (chunk: string) => {
+      const at = now();
+      buffer += chunk;
+      if (!ready && !buffer.startsWith('HTTP/1.1 200')) {
+        if (buffer.includes('\r\n')) reject(new Error(`stream answered ${buffer.slice(0, buffer.indexOf('\r\n'))}`));
+        return;
+      }
+      // Chunked framing and SSE fields: only complete "id: N" lines of `event: flags` messages count.
+      let m: RegExpExecArray | null;
+      ID.lastIndex = 0;
+      let consumed = 0;
+      while ((m = ID.exec(buffer)) !== null) {
+        const revision = Number(m[1]);
+        if (!sub.arrivals.has(revision)) sub.arrivals.set(revision, at);
+        sub.revision = Math.max(sub.revision, revision);
+        consumed = ID.lastIndex;
+        if (!ready) {
+          ready = true;
+          resolve(sub);
+        }
+      }
+      if (consumed) buffer = buffer.slice(consumed);
+    });
+    socket.on('error', (err) => (ready ? undefined : reject(err)));
   });
 }
+
+/** An `id:` line followed by `event: flags` and a data line that has fully arrived (its blank line too). */
+const ID = /id: (\d+)\nevent: flags\ndata: [^\n]*\n\n/g;
 
 async function patch(opts: StreamOptions, percent: number): Promise<number> {
   const res = await request(`${opts.url}/api/v1/flags/bench/new-checkout`, {
@@ -93,20 +103,24 @@ export async function measureFanOut(opts: StreamOptions): Promise<StreamResult> 
   const latencies: number[] = [];
   const requests: number[] = [];
   try {
-    for (let c = 0; c < opts.changes; c++) {
+    // One change first, untimed: it warms the server's and this process's code paths.
+    for (let c = -1; c < opts.changes; c++) {
       const sent = now();
-      const revision = await patch(opts, c % 2 === 0 ? 11 : 10);
-      requests.push(now() - sent);
+      const revision = await patch(opts, (c + 1) % 2 === 0 ? 11 : 10);
+      const answered = now() - sent;
       const deadline = Date.now() + 30_000;
       while (subs.some((s) => s.revision < revision)) {
         if (Date.now() > deadline) throw new Error(`change ${revision} reached ${subs.filter((s) => s.revision >= revision).length} of ${subs.length} subscribers in 30 s`);
         await new Promise((r) => setTimeout(r, 2));
       }
-      for (const s of subs) latencies.push(s.arrivals.get(revision)! - sent);
+      if (c >= 0) {
+        requests.push(answered);
+        for (const s of subs) latencies.push(s.arrivals.get(revision)! - sent);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   } finally {
-    for (const s of subs) s.req.destroy();
+    for (const s of subs) s.socket.destroy();
   }
   return {
     subscribers: subs.length,
