@@ -63,6 +63,11 @@ export interface PostPromotionSpec {
   duration: Millis;
 }
 
+/** Set when the spec used the blue-green strategy (its preview route is a header match rule). */
+export interface BlueGreenSpec {
+  previewHeader: { name: string; value: string };
+}
+
 /** What a notification is about. */
 export const NOTIFY_EVENTS = ['started', 'step', 'paused', 'promoted', 'rolled-back', 'aborted', 'failed'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];

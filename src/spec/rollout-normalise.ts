@@ -2,6 +2,7 @@ import type { CanaryInput, RolloutInput } from './rollout-schema.js';
 import type { CanaryStep, Rollout } from './types.js';
 import { normaliseStrategy, strategyInterval } from './routing-normalise.js';
 import { normaliseLifecycle } from './lifecycle-normalise.js';
+import { normaliseBlueGreen } from './blue-green-schema.js';
 
 /** Default `maxWeight` of the Flagger shorthand with `stepWeight`. */
 export const DEFAULT_MAX_WEIGHT = 50;
@@ -15,7 +16,7 @@ export function normaliseRollout(input: RolloutInput): Rollout {
     metadata: { name: metadata.name, ...(metadata.labels ? { labels: metadata.labels } : {}) },
     spec: {
       service: spec.service,
-      ...normaliseStrategy(spec.strategy, expandShorthand),
+      ...(spec.strategy.blueGreen ? normaliseBlueGreen(spec.strategy.blueGreen) : normaliseStrategy(spec.strategy, expandShorthand)),
       ...(spec.analysis ? { analysis: { ...spec.analysis, interval: strategyInterval(spec.strategy, spec.analysis.interval), metrics: spec.analysis.metrics ?? [] } } : {}),
       onFailure: spec.onFailure,
       onInconclusive: spec.onInconclusive,

@@ -5,6 +5,7 @@ import { metric } from './metric-schema.js';
 import { abTest, checkStrategy, matchRules, mirror, stickiness } from './routing-schema.js';
 import { hooks, notifications } from './hook-schema.js';
 import { postPromotionAnalysis, progressDeadline, undoWindow } from './lifecycle-schema.js';
+import { blueGreen } from './blue-green-schema.js';
 import { API_VERSION, DEFAULT_CONSECUTIVE_ERROR_LIMIT } from './types.js';
 
 /**
@@ -164,8 +165,11 @@ const analysis = object(
 const specFields = {
   service: required(service),
   strategy: required(object(
-    { canary: optional(canary), abTest: optional(abTest) },
-    { description: 'how traffic moves to the canary: weighted steps (canary) or an A/B test on match rules (abTest)', jsonSchema: { oneOf: [{ required: ['canary'] }, { required: ['abTest'] }] } },
+    { canary: optional(canary), abTest: optional(abTest), blueGreen: optional(blueGreen) },
+    {
+      description: 'how traffic moves to the canary: weighted steps (canary), an A/B test on match rules (abTest), or a preview then all at once (blueGreen)',
+      jsonSchema: { oneOf: [{ required: ['canary'] }, { required: ['abTest'] }, { required: ['blueGreen'] }] },
+    },
   )),
   analysis: optional(analysis),
   onFailure: withDefault(oneOf(['rollback'], 'what a failed analysis does'), 'rollback'),

@@ -162,7 +162,7 @@ describe('strategy.abTest', () => {
     expect(errorsOf(`${HEAD}${AB}      \n    canary: {steps: [{setWeight: 5}]}\n${ANALYSIS}`)).toEqual([
       'r.yaml:11:5: spec.strategy.abTest: cannot be used together with "canary"; choose one strategy',
     ]);
-    expect(errorsOf(`${HEAD}  strategy: {}\n`)).toEqual(['r.yaml:10:13: spec.strategy: needs "canary" (weighted steps) or "abTest" (A/B test on match rules)']);
+    expect(errorsOf(`${HEAD}  strategy: {}\n`)).toEqual(['r.yaml:10:13: spec.strategy: needs "canary" (weighted steps), "abTest" (A/B test on match rules) or "blueGreen" (a preview, then all traffic at once)']);
   });
 });
 

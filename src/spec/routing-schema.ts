@@ -181,9 +181,13 @@ export const abTest = object(
 export function checkStrategy(raw: Readonly<Record<string, unknown>>, report: Report): void {
   const strategy = raw.strategy;
   if (!isMapping(strategy)) return;
-  const kinds = ['canary', 'abTest'].filter((k) => strategy[k] !== undefined);
-  if (kinds.length === 0) report(['strategy'], 'value', 'needs "canary" (weighted steps) or "abTest" (A/B test on match rules)');
-  if (kinds.length === 2) report(['strategy', 'abTest'], 'key', 'cannot be used together with "canary"; choose one strategy');
+  const kinds = ['canary', 'abTest', 'blueGreen'].filter((k) => strategy[k] !== undefined);
+  if (kinds.length === 0) report(['strategy'], 'value', 'needs "canary" (weighted steps), "abTest" (A/B test on match rules) or "blueGreen" (a preview, then all traffic at once)');
+  for (const extra of kinds.slice(1)) report(['strategy', extra], 'key', `cannot be used together with "${kinds[0]}"; choose one strategy`);
+  const bg = strategy.blueGreen;
+  if (isMapping(bg) && bg.prePromotionAnalysis !== undefined && raw.analysis === undefined) {
+    report(['strategy', 'blueGreen', 'prePromotionAnalysis'], 'key', 'needs an analysis section (spec.analysis) to judge the preview traffic; add one');
+  }
   if (strategy.abTest !== undefined && raw.analysis === undefined) {
     report(['strategy', 'abTest'], 'key', 'needs an analysis section (spec.analysis) to judge the matched traffic; add one');
   }

@@ -4,7 +4,7 @@
  * only spec/ knows how YAML maps onto it.
  */
 
-import type { HookSpec, NotificationSpec, PostPromotionSpec } from './lifecycle-types.js';
+import type { BlueGreenSpec, HookSpec, NotificationSpec, PostPromotionSpec } from './lifecycle-types.js';
 import type { MatchRule, MirrorSettings, Stickiness } from '../routers/routing.js';
 
 export const API_VERSION = 'sluice.dev/v1alpha1';
@@ -132,6 +132,8 @@ export interface RolloutSpec {
   notifications?: NotificationSpec[];
   /** strategy.canary.postPromotionAnalysis: all traffic on the canary for a window, judged, before it becomes stable. */
   postPromotion?: PostPromotionSpec;
+  /** Set when the spec used strategy.blueGreen: the steps are the preview, the switch is the promotion. */
+  blueGreen?: BlueGreenSpec;
   /** How long after promotion `undo` may return to the previous stable; absent: no undo. */
   undoWindow?: Millis;
   /** A rollout that makes no progress for this long past its step's own wait is rolled back; absent: no deadline. */

@@ -199,3 +199,110 @@ describe('rollout lifecycle through the real CLI and server', () => {
     for (let i = 0; i < 10; i++) expect(await versionAt(u.yaml.listen)).toBe('v1');
   });
 });
+
+describe('blue-green through the real CLI and server', () => {
+  let server: ServerProcess;
+  const services: SampleService[] = [];
+  const loads: Load[] = [];
+  const timers: NodeJS.Timeout[] = [];
+
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    for (const t of timers) clearInterval(t);
+    await Promise.all(loads.map((l) => l.stop()));
+    await server?.stop();
+    await Promise.all(services.map((s) => s.close()));
+  });
+
+  const cli = (...args: string[]) => server.cli(...args);
+  const status = async (name: string) => JSON.parse((await cli('status', name, '-o', 'json')).stdout) as { phase: string; message: string; canaryWeight: number; pauseReason?: string };
+
+  async function setup() {
+    const blue = await startSampleService({ version: 'blue' });
+    const green = await startSampleService({ version: 'green' });
+    services.push(blue, green);
+    return { blue, green, listen: `127.0.0.1:${await freePort()}` };
+  }
+
+  async function versionAt(listen: string, headers: Record<string, string> = {}): Promise<string> {
+    const res = await request(`http://${listen}/probe`, { headers });
+    await res.body.dump();
+    return String(res.headers['x-sample-version']);
+  }
+
+  it('previews the new version behind a header, judges the preview, switches all traffic at once on promote, then verifies it', async () => {
+    const u = await setup();
+    const users = startLoad(`http://${u.listen}`, 60);
+    loads.push(users);
+    // Testers hitting the preview.
+    timers.push(setInterval(() => void versionAt(u.listen, { 'x-preview': '1' }).catch(() => undefined), 25));
+    const yaml = `apiVersion: sluice.dev/v1alpha1
+kind: Rollout
+metadata: {name: bluegreen}
+spec:
+  service:
+    listen: ${u.listen}
+    stable: {upstreams: [${u.blue.url}]}
+    canary: {upstreams: [${u.green.url}]}
+  strategy:
+    blueGreen:
+      previewHeader: {name: x-preview, value: "1"}
+      prePromotionAnalysis: {checks: 2}
+      postPromotionAnalysis: {duration: 3s}
+  analysis:
+    interval: 1s
+    minRequests: 5
+    inconclusiveLimit: 30
+    metrics:
+      - {name: success-rate, min: 95}
+`;
+    const applied = await cli('apply', '-f', writeTemp('bluegreen.yaml', yaml));
+    expect(applied.code, applied.stderr).toBe(0);
+    const gate = await waitFor(async () => {
+      const s = await status('bluegreen');
+      return s.pauseReason === 'gate' && s;
+    }, 'the preview to pass its analysis and wait at the gate', 30_000);
+    expect(gate.canaryWeight).toBe(0);
+    expect(gate.message).toContain('preview: requests with x-preview: 1');
+    expect(await versionAt(u.listen, { 'x-preview': '1' })).toBe('green');
+    for (let i = 0; i < 10; i++) expect(await versionAt(u.listen)).toBe('blue');
+    expect(users.stats.byVersion.canary).toBeUndefined();
+
+    const promoted = await cli('promote', 'bluegreen');
+    expect(promoted.code, promoted.stderr).toBe(0);
+    const switched = await status('bluegreen');
+    expect(switched).toMatchObject({ phase: 'progressing', canaryWeight: 100 });
+    expect(switched.message).toContain('post-promotion analysis');
+    for (let i = 0; i < 10; i++) expect(await versionAt(u.listen)).toBe('green');
+
+    await waitFor(async () => (await status('bluegreen')).phase === 'promoted', 'promotion after the post-promotion window', 20_000);
+    for (let i = 0; i < 10; i++) expect(await versionAt(u.listen)).toBe('green');
+    const history = JSON.parse((await cli('history', 'bluegreen', '-o', 'json')).stdout).events as Array<{ type: string; data?: { from?: number; to?: number } }>;
+    const moves = history.filter((e) => e.type === 'weight-changed').map((e) => [e.data!.from, e.data!.to]);
+    expect(moves, 'the switch moves all traffic at once').toEqual([[0, 100]]);
+  });
+
+  it('auto-promotes after autoPromotionSeconds without a person', async () => {
+    const u = await setup();
+    const yaml = `apiVersion: sluice.dev/v1alpha1
+kind: Rollout
+metadata: {name: autobg}
+spec:
+  service:
+    listen: ${u.listen}
+    stable: {upstreams: [${u.blue.url}]}
+    canary: {upstreams: [${u.green.url}]}
+  strategy:
+    blueGreen:
+      previewHeader: {name: x-preview, value: "1"}
+      autoPromotionSeconds: 2
+`;
+    const started = Date.now();
+    const run = await cli('run', '-f', writeTemp('autobg.yaml', yaml));
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    expect(await versionAt(u.listen)).toBe('green');
+  });
+});
