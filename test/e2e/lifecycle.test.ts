@@ -102,7 +102,7 @@ describe('rollout lifecycle through the real CLI and server', () => {
     await first.body.dump();
     const waiting = await waitFor(async () => {
       const s = await status('shop');
-      return s.message.includes('waiting for the confirm-promotion hook release-manager') && s;
+      return s.message.includes('waiting for the confirm-promotion hook release-manager') ? s : undefined;
     }, 'the confirm-promotion gate');
     expect(waiting).toMatchObject({ phase: 'progressing', canaryWeight: 60 });
     const second = await approve();
@@ -185,7 +185,7 @@ describe('rollout lifecycle through the real CLI and server', () => {
     expect(applied.code, applied.stderr).toBe(0);
     const switched = await waitFor(async () => {
       const s = await status('verified');
-      return s.canaryWeight === 100 && s;
+      return s.canaryWeight === 100 ? s : undefined;
     }, 'the switch to the new version');
     expect(switched.phase).toBe('progressing');
     expect(switched.message).toContain('post-promotion analysis');
@@ -193,7 +193,7 @@ describe('rollout lifecycle through the real CLI and server', () => {
     bad = true;
     const rolledBack = await waitFor(async () => {
       const s = await status('verified');
-      return s.phase === 'rolled-back' && s;
+      return s.phase === 'rolled-back' ? s : undefined;
     }, 'the switch back', 20_000);
     expect(rolledBack.message).toMatch(/success-rate/);
     for (let i = 0; i < 10; i++) expect(await versionAt(u.yaml.listen)).toBe('v1');
@@ -262,7 +262,7 @@ spec:
     expect(applied.code, applied.stderr).toBe(0);
     const gate = await waitFor(async () => {
       const s = await status('bluegreen');
-      return s.pauseReason === 'gate' && s;
+      return s.pauseReason === 'gate' ? s : undefined;
     }, 'the preview to pass its analysis and wait at the gate', 30_000);
     expect(gate.canaryWeight).toBe(0);
     expect(gate.message).toContain('preview: requests with x-preview: 1');
