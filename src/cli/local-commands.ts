@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { formatSpecError, rolloutJsonSchema } from '../spec/index.js';
 import type { SpecError } from '../spec/index.js';
 import { parseMixedDocuments } from '../spec/flagset-kind.js';
+import { flagSetJsonSchema } from '../spec/flagset-parse.js';
 import { CliError } from './client.js';
 import { runUp } from './up.js';
 import { runDemo } from './demo.js';
@@ -34,9 +35,11 @@ export function registerLocalCommands(program: Command): void {
 
   program
     .command('schema')
-    .description('print the JSON Schema of Rollout files (for editors: yaml-language-server, VS Code)')
-    .action(() => {
-      process.stdout.write(JSON.stringify(rolloutJsonSchema(), null, 2) + '\n');
+    .description('print the JSON Schema of Rollout (or, with --kind FlagSet, FlagSet) files, for editors: yaml-language-server, VS Code')
+    .option('--kind <kind>', 'Rollout or FlagSet', 'Rollout')
+    .action((opts: { kind: string }) => {
+      if (opts.kind !== 'Rollout' && opts.kind !== 'FlagSet') throw new CliError(`--kind must be Rollout or FlagSet, got "${opts.kind}"`);
+      process.stdout.write(JSON.stringify(opts.kind === 'FlagSet' ? flagSetJsonSchema() : rolloutJsonSchema(), null, 2) + '\n');
     });
 
   program
