@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the npm dependencies when they are missing or stale, then builds dist/.
+# Installs the npm dependencies when they are missing or stale, then builds dist/ (and the dashboard, dist/web).
 # Used by `npm run demo` and `npm test`, so both work on a fresh clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,3 +8,4 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 npx tsc -p tsconfig.build.json
+node scripts/build-web.mjs

@@ -3,7 +3,8 @@
 # skipping those already present. Needs root on a fresh machine; apt does not start services.
 set -euo pipefail
 # prometheus: test/e2e/prometheus.test.ts runs /usr/bin/prometheus (Debian 2.42).
-PACKAGES=(prometheus ${SLUICE_TEST_PACKAGES:-})
+# chromium: test/e2e/dashboard*.test.ts drive /usr/bin/chromium with playwright-core (fonts-dejavu-core: legible screenshots).
+PACKAGES=(prometheus chromium fonts-dejavu-core ${SLUICE_TEST_PACKAGES:-})
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -8,4 +8,6 @@ export default function setup(): void {
     cwd: root,
     stdio: 'inherit',
   });
+  // `sluice up` serves the dashboard from dist/web; the browser tests load it.
+  execFileSync(process.execPath, [root + 'scripts/build-web.mjs'], { cwd: root, stdio: 'inherit' });
 }

@@ -14,6 +14,7 @@ import { registerEventRoutes, type EventHistory } from './events-routes.js';
 import { buildOpenApi, collectRoutes, defaultOptionalBodies } from './openapi.js';
 import { fromValidationError } from './openapi-validation.js';
 import { registerRolloutRoutes } from './rollouts-routes.js';
+import { registerWebRoutes, type WebRouteOptions } from './web-routes.js';
 import type { LiveStats } from './views.js';
 
 export interface AppOptions {
@@ -33,6 +34,8 @@ export interface AppOptions {
   now?: () => number;
   /** Feature flags: management under /api/v1, OFREP under /ofrep/v1 and SDK definitions under /sdk/v1 (client keys). */
   flags?: FlagService;
+  /** The dashboard's static files at `/` (default: dist/web of this package). */
+  web?: WebRouteOptions;
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
@@ -79,6 +82,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     void reply.type('text/plain; version=0.0.4; charset=utf-8');
     return opts.metricsText();
   });
+  registerWebRoutes(app, opts.web);
 
   void app.register(
     async (api) => {

@@ -1,0 +1,85 @@
+import { h, fill } from './dom.js';
+import { clock, num, phaseLabel } from './format.js';
+import type { RolloutView } from './types.js';
+
+export function rolloutHref(name: string): string {
+  return `#/rollouts/${encodeURIComponent(name)}`;
+}
+
+/**
+ * Every rollout with its phase and progress. Rows are keyed by name and
+ * updated in place (never rebuilt), so focus and scroll survive live updates.
+ */
+export class RolloutList {
+  readonly el: HTMLElement;
+  private readonly body: HTMLTableSectionElement;
+  private readonly empty: HTMLElement;
+  private readonly rows = new Map<string, HTMLTableRowElement>();
+  private selected: string | undefined;
+
+  constructor() {
+    this.body = h('tbody');
+    this.empty = h('p', { class: 'empty' }, 'No rollouts yet. Start one with ', h('code', null, 'sluice apply -f rollout.yaml'), '.');
+    this.el = h(
+      'section',
+      { class: 'rollout-list', 'aria-labelledby': 'rollouts-heading' },
+      h('h2', { id: 'rollouts-heading' }, 'Rollouts'),
+      h(
+        'table',
+        { class: 'data' },
+        h('thead', null, h('tr', null, ['Rollout', 'Phase', 'Progress', 'Canary', 'Traffic (rps)'].map((t) => h('th', { scope: 'col' }, t)))),
+        this.body,
+      ),
+      this.empty,
+    );
+  }
+
+  update(view: RolloutView): void {
+    let row = this.rows.get(view.name);
+    if (!row) {
+      row = this.createRow(view.name);
+      this.rows.set(view.name, row);
+      const after = [...this.rows.keys()].filter((n) => n > view.name).sort()[0];
+      this.body.insertBefore(row, after === undefined ? null : this.rows.get(after)!);
+    }
+    const [nameCell, phaseCell, progressCell, weightCell, trafficCell] = [...row.cells];
+    nameCell!.querySelector('.revision')!.textContent = ` rev ${view.revision}`;
+    fill(phaseCell!, h('span', { class: `phase ${view.phase}` }, phaseLabel(view.phase, view.pauseReason)));
+    progressCell!.querySelector('progress')!.value = view.step.percent;
+    progressCell!.querySelector('.step')!.textContent = ` step ${Math.min(view.step.index + 1, view.step.total)}/${view.step.total}`;
+    weightCell!.textContent = `${view.canaryWeight}%`;
+    const live = view.live;
+    trafficCell!.textContent = live ? `${num(live.canary.rps)} / ${num(live.stable.rps)}` : '–';
+    trafficCell!.title = `canary / stable requests per second, as of ${clock(view.updatedAt)}`;
+    this.empty.hidden = this.rows.size > 0;
+  }
+
+  private createRow(name: string): HTMLTableRowElement {
+    const selected = name === this.selected;
+    return h(
+      'tr',
+      { 'data-rollout': name, class: selected ? 'selected' : null },
+      h('th', { scope: 'row' }, h('a', { href: rolloutHref(name), 'aria-current': selected ? 'page' : null }, name), h('span', { class: 'revision' })),
+      h('td'),
+      h('td', { class: 'progress-cell' }, h('progress', { max: 100, value: 0, 'aria-label': `${name} progress` }), h('span', { class: 'step' })),
+      h('td', { class: 'n' }),
+      h('td', { class: 'n' }),
+    );
+  }
+
+  remove(name: string): void {
+    this.rows.get(name)?.remove();
+    this.rows.delete(name);
+    this.empty.hidden = this.rows.size > 0;
+  }
+
+  select(name: string | undefined): void {
+    this.selected = name;
+    for (const [n, row] of this.rows) {
+      row.classList.toggle('selected', n === name);
+      const a = row.querySelector('a');
+      if (n === name) a?.setAttribute('aria-current', 'page');
+      else a?.removeAttribute('aria-current');
+    }
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * What the dashboard reads from the control-plane API (`/api/v1/openapi.json`
+ * documents it). The browser build is a separate TypeScript project, so these
+ * mirror src/server/views.ts and src/store/store.ts rather than import them.
+ */
+
+export type Role = 'viewer' | 'operator' | 'admin';
+export type Phase = 'progressing' | 'paused' | 'promoted' | 'rolled-back' | 'aborted';
+export type Verdict = 'pass' | 'inconclusive' | 'fail';
+
+export interface Whoami {
+  id: string;
+  name: string;
+  role: Role;
+}
+
+export interface VersionLive {
+  rps: number;
+  /** Percent of requests that errored. */
+  errorRate: number;
+  p99?: number;
+  requests: number;
+}
+
+export interface LiveView {
+  windowSeconds: number;
+  stable: VersionLive;
+  canary: VersionLive;
+}
+
+export interface VersionWindow {
+  requests: number;
+  errors: number;
+  successRate?: number;
+  p50?: number;
+  p95?: number;
+  p99?: number;
+}
+
+export interface MetricVerdict {
+  name: string;
+  verdict: Verdict;
+  value?: number;
+  min?: number;
+  max?: number;
+  samples: number;
+  provider?: string;
+  stableValue?: number;
+  ratio?: number;
+  minRatio?: number;
+  maxRatio?: number;
+  dryRun?: boolean;
+  error?: string;
+  reason: string;
+}
+
+export interface CheckResult {
+  verdict: Verdict;
+  from: number;
+  to: number;
+  canary: VersionWindow;
+  stable: VersionWindow;
+  mirror?: VersionWindow;
+  metrics: MetricVerdict[];
+  summary: string;
+}
+
+/** One sequential test's latest conclusion (errors, or slow requests for latency). */
+export interface JudgeDecision {
+  verdict: Verdict;
+  statistic: number;
+  threshold: number;
+  fail: { logBF: number; threshold: number };
+  pass: { logBF: number; threshold: number };
+  counts: { canaryRequests: number; canaryErrors: number; stableRequests: number; stableErrors: number };
+  ratioEstimate?: number;
+  reason: string;
+  thresholdMs?: number;
+}
+
+export type Step = { setWeight: number } | { pause: { duration?: number } } | { analysis: { checks: number } } | Record<string, unknown>;
+
+export interface RolloutView {
+  name: string;
+  revision: number;
+  phase: Phase;
+  pauseReason?: string;
+  message: string;
+  step: { index: number; total: number; current?: Step; percent: number };
+  canaryWeight: number;
+  routes: { canaryWeight?: number; stable?: string[]; canary?: string[]; listen?: string };
+  routesConfirmed: boolean;
+  lastCheck?: CheckResult;
+  judge?: { passed: boolean; stepEvents: number; errors?: JudgeDecision; latency?: JudgeDecision; latencyThresholdMs?: number };
+  live?: LiveView;
+  startedAt: string;
+  finishedAt?: string;
+  updatedAt: string;
+  rollout: { metadata: { name: string; labels?: Record<string, string> }; spec: { steps: Step[]; analysis?: unknown; blueGreen?: unknown; abTest?: { iterations: number } } };
+}
+
+/** A stored event: every decision with the numbers behind it. */
+export interface StoredEvent {
+  seq: number;
+  rollout: string;
+  revision: number;
+  /** ms since the epoch */
+  time: number;
+  type: string;
+  message: string;
+  actor?: string;
+  data?: Record<string, unknown>;
+}
+
+/** `event: metrics` of the stream: per-version rates once a second. */
+export interface MetricsEvent {
+  rollout: string;
+  time: string;
+  live: LiveView | null;
+}
