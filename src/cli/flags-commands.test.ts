@@ -35,7 +35,7 @@ function sluice(...args: string[]): Promise<{ code: number; stdout: string; stde
 
 describe('sluice flags', () => {
   it('applies, lists, shows, changes a flag and shows its history', async () => {
-    const applied = await sluice('flags', 'apply', '-f', join(examples, 'flags.yaml'));
+    const applied = await sluice('flags', 'apply', '-f', join(examples, 'flags', 'checkout.yaml'));
     expect(applied.stderr).toBe('');
     expect(applied.stdout).toContain('flag set "checkout" (production) created: 4 flag changes');
     const list = await sluice('flags', 'get');
@@ -105,7 +105,7 @@ describe('sluice flags', () => {
   });
 
   it('evaluates a local file without a server', async () => {
-    const r = await sluice('flags', 'eval', 'max-cart-items', '-f', join(examples, 'flags.yaml'), '--context', '{"plan":"pro","appVersion":"2.5.0"}');
+    const r = await sluice('flags', 'eval', 'max-cart-items', '-f', join(examples, 'flags', 'checkout.yaml'), '--context', '{"plan":"pro","appVersion":"2.5.0"}');
     expect(JSON.parse(r.stdout)).toMatchObject({ value: 100, variant: 'large', reason: 'TARGETING_MATCH' });
   });
 });

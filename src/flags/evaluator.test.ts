@@ -12,7 +12,7 @@ function flagSet(flags: string, segments = ''): FlagSet {
   return flagSets[0];
 }
 
-const example = parseFlagSetDocuments(readFileSync(new URL('../../examples/flags.yaml', import.meta.url), 'utf8'), 'flags.yaml').flagSets[0];
+const example = parseFlagSetDocuments(readFileSync(new URL('../../examples/flags/checkout.yaml', import.meta.url), 'utf8'), 'flags.yaml').flagSets[0];
 
 const checkout = (percent: number, extra = '') => flagSet(`    new-checkout:
       variants: {on: true, off: false}

@@ -3,7 +3,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFlagsServer, type FlagsServer } from './flags-testing.js';
 
-const example = readFileSync(new URL('../../examples/flags.yaml', import.meta.url), 'utf8');
+const example = readFileSync(new URL('../../examples/flags/checkout.yaml', import.meta.url), 'utf8');
 
 let s: FlagsServer;
 beforeAll(async () => {
@@ -13,7 +13,7 @@ afterAll(() => s?.close());
 
 describe('flag management API', () => {
   it('applies a FlagSet from YAML, lists flags, and reports an identical re-apply as unchanged', async () => {
-    const created = await s.api('POST', '/api/v1/flagsets', example, { 'x-sluice-source': 'examples/flags.yaml' });
+    const created = await s.api('POST', '/api/v1/flagsets', example, { 'x-sluice-source': 'examples/flags/checkout.yaml' });
     expect(created.status).toBe(201);
     expect(created.body.results[0]).toMatchObject({ environment: 'production', name: 'checkout', outcome: 'created' });
     expect(created.body.results[0].changes.map((c: { flag: string }) => c.flag)).toEqual(['new-checkout', 'checkout-button-color', 'max-cart-items', 'payment-providers']);

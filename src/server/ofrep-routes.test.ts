@@ -9,7 +9,7 @@ import { startFlagsServer, type FlagsServer } from './flags-testing.js';
 
 /** OFREP tested with the real OpenFeature providers as clients, over real sockets. */
 
-const example = readFileSync(new URL('../../examples/flags.yaml', import.meta.url), 'utf8');
+const example = readFileSync(new URL('../../examples/flags/checkout.yaml', import.meta.url), 'utf8');
 
 let s: FlagsServer;
 let secret: string;

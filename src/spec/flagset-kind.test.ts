@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseMixedDocuments } from './flagset-kind.js';
 import { formatSpecError } from './spec-error.js';
 
-const flags = readFileSync(new URL('../../examples/flags.yaml', import.meta.url), 'utf8');
+const flags = readFileSync(new URL('../../examples/flags/checkout.yaml', import.meta.url), 'utf8');
 const rollout = readFileSync(new URL('../../examples/canary-steps.yaml', import.meta.url), 'utf8');
 
 describe('parseMixedDocuments', () => {

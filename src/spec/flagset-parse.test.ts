@@ -27,7 +27,7 @@ function flagSetOf(text: string): FlagSet {
   return flagSets[0];
 }
 
-const exampleText = readFileSync(new URL('../../examples/flags.yaml', import.meta.url), 'utf8');
+const exampleText = readFileSync(new URL('../../examples/flags/checkout.yaml', import.meta.url), 'utf8');
 
 describe('parseFlagSetDocuments: valid documents', () => {
   it('fills in every default', () => {
