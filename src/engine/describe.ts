@@ -22,7 +22,9 @@ export function stepLabel(state: RolloutState): string {
 /** "10% canary", plus what else reaches the canary: "0% canary + matched requests", "10% canary + 50% mirrored". */
 function weight(state: RolloutState): string {
   const preview = state.spec.blueGreen?.previewHeader;
-  const matched = (state.routes.match?.length ?? 0) === 0 ? '' : preview ? ` (preview: requests with ${preview.name}: ${preview.value})` : ' + matched requests';
+  const matched = state.routes.preview
+    ? ` (preview on ${state.routes.preview.listen})`
+    : (state.routes.match?.length ?? 0) === 0 ? '' : preview ? ` (preview: requests with ${preview.name}: ${preview.value})` : ' + matched requests';
   const mirrored = state.routes.mirror ? ` + ${state.routes.mirror.percent}% mirrored` : '';
   return `${state.canaryWeight}% canary${matched}${mirrored}`;
 }

@@ -36,6 +36,7 @@ export function splitRoutes(spec: RolloutSpec, canaryWeight: number): Routes {
     canaryWeight,
     ...routeOptionsOf(spec.service),
     ...routingOf(spec),
+    ...(spec.blueGreen?.previewListen ? { preview: { listen: spec.blueGreen.previewListen } } : {}),
   };
 }
 

@@ -26,6 +26,8 @@ export interface Routes {
   match?: MatchRule[];
   /** Copy a share of stable's requests to the canary, discarding its answers (routing.ts). */
   mirror?: MirrorSettings;
+  /** Blue-green preview: a second address where every request goes to the canary (the new version alone, for testers). */
+  preview?: { listen: string };
 }
 
 /** Timeouts in milliseconds (see docs/rollout-spec.md `spec.service.timeouts`). */
@@ -52,6 +54,6 @@ export interface TrafficRouter {
 
 /** Routes that send everything to stable: the rollback. No match rule or mirror sends the canary anything. */
 export function allToStable(routes: Routes): Routes {
-  const { match: _match, mirror: _mirror, ...rest } = routes;
+  const { match: _match, mirror: _mirror, preview: _preview, ...rest } = routes;
   return { ...rest, canaryWeight: 0 };
 }

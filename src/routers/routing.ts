@@ -72,10 +72,10 @@ export function routingOf(spec: RolloutSpec): RoutingOptions {
   return out;
 }
 
-/** Whether these routes send the canary any request: by weight, by a match rule, or as a mirror. */
+/** Whether these routes send the canary any request: by weight, by a match rule, as a mirror, or on a preview listener. */
 export function canaryExercised(routes: Routes): boolean {
   if (routes.canary.length === 0) return false;
-  return routes.canaryWeight > 0 || (routes.match?.length ?? 0) > 0 || (routes.mirror?.percent ?? 0) > 0;
+  return routes.canaryWeight > 0 || (routes.match?.length ?? 0) > 0 || (routes.mirror?.percent ?? 0) > 0 || routes.preview !== undefined;
 }
 
 /** Undefined when `m` is a valid condition; otherwise what is wrong. */

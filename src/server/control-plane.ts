@@ -4,7 +4,8 @@ import { Controller } from '../controller/controller.js';
 import type { Logger } from '../log/logger.js';
 import { BuiltinProvider } from '../metrics/builtin.js';
 import { EmbeddedProxy } from '../proxy/proxy.js';
-import { EmbeddedRouter } from '../routers/embedded.js';
+import { EmbeddedRouter, previewService } from '../routers/embedded.js';
+import { withPreviewWindows } from '../controller/preview-window.js';
 import { createStore } from '../store/index.js';
 import type { Store } from '../store/store.js';
 import { createTokenStore } from '../store/token-store-factory.js';
@@ -88,7 +89,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const controller = new Controller({
       store,
       router: new EmbeddedRouter(proxy),
-      windows: provider,
+      windows: withPreviewWindows(provider, previewService),
       counters: proxy,
       logger: opts.logger.child({ component: 'controller' }),
       now: opts.now,
@@ -97,7 +98,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     });
     await controller.start();
     cleanups.push(() => controller.stop());
-    const sampler = setInterval(() => provider.sample(store.listRollouts().map((r) => r.name)), 1000);
+    const sampler = setInterval(() => provider.sample(store.listRollouts().flatMap((r) => [r.name, previewService(r.name)])), 1000);
     sampler.unref();
     cleanups.push(() => clearInterval(sampler));
 

@@ -68,3 +68,33 @@ describe('strategy.blueGreen', () => {
     ]);
   });
 });
+
+describe('strategy.blueGreen.previewListen', () => {
+  it('puts the preview on an address of its own, carried in the routes until the switch', () => {
+    const { rollout, errors } = parse(`  strategy:
+    blueGreen: {previewListen: 127.0.0.1:8081}
+`);
+    expect(errors).toEqual([]);
+    expect(rollout!.spec.blueGreen).toEqual({ previewListen: '127.0.0.1:8081' });
+    expect(rollout!.spec.match).toBeUndefined();
+    const start = initialState('checkout', 1, rollout!.spec, 0);
+    expect(start.state.routes).toMatchObject({ canaryWeight: 0, preview: { listen: '127.0.0.1:8081' } });
+    expect(start.state.message).toContain('0% canary (preview on 127.0.0.1:8081)');
+    const aborted = step(start.state, { type: 'abort', actor: 'alice' }, 10);
+    expect(aborted.state.routes.preview).toBeUndefined();
+    const promoted = step(start.state, { type: 'promote', full: false, actor: 'alice' }, 10);
+    expect(promoted.state.routes.preview).toBeUndefined();
+  });
+
+  it('needs exactly one way to reach the preview, on an address other than the service', () => {
+    expect(parse(`  strategy:\n    blueGreen: {autoPromotionSeconds: 5}\n`).errors).toEqual([
+      'r.yaml:10:16: spec.strategy.blueGreen: needs "previewHeader" (requests with a header reach the new version) or "previewListen" (an address of its own for the preview)',
+    ]);
+    expect(parse(`  strategy:\n    blueGreen: {previewListen: 127.0.0.1:8081, previewHeader: {name: x, value: y}}\n`).errors).toEqual([
+      'r.yaml:10:17: spec.strategy.blueGreen.previewListen: cannot be used together with "previewHeader"; choose one way to reach the preview',
+    ]);
+    expect(parse(`  strategy:\n    blueGreen: {previewListen: 127.0.0.1:8080}\n`).errors).toEqual([
+      'r.yaml:10:32: spec.strategy.blueGreen.previewListen: is also spec.service.listen (127.0.0.1:8080); the preview needs an address of its own',
+    ]);
+  });
+});

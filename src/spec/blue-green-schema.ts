@@ -1,4 +1,5 @@
-import { object, optional, required, type Infer } from './schema.js';
+import { object, optional, required, type Infer, type Report } from './schema.js';
+import { hostPort } from './address-fields.js';
 import { integer, string } from './schema-scalars.js';
 import { postPromotionAnalysis } from './lifecycle-schema.js';
 import type { CanaryStep, RolloutSpec } from './types.js';
@@ -25,7 +26,8 @@ const previewHeader = object(
 
 export const blueGreen = object(
   {
-    previewHeader: required(previewHeader),
+    previewHeader: optional(previewHeader),
+    previewListen: optional(hostPort('a second address where every request goes to the new version (a preview listener of its own)', '127.0.0.1:8081')),
     autoPromotionSeconds: optional(integer({ description: 'promote this long after the preview is up (and its analysis passed); without it a person promotes (sluice promote, or the approve link)', min: 1, max: 7 * 24 * 3600 })),
     prePromotionAnalysis: optional(object(
       { checks: required(integer({ description: 'analysis checks in a row that must pass on the preview traffic', min: 1 })) },
@@ -33,8 +35,20 @@ export const blueGreen = object(
     )),
     postPromotionAnalysis: optional(postPromotionAnalysis),
   },
-  { description: 'the blue-green strategy: a preview of the new version, then all traffic at once' },
+  {
+    description: 'the blue-green strategy: a preview of the new version, then all traffic at once',
+    check: checkPreview,
+    jsonSchema: { oneOf: [{ required: ['previewHeader'] }, { required: ['previewListen'] }] },
+  },
 );
+
+function checkPreview(_value: unknown, report: Report, raw: Readonly<Record<string, unknown>>): void {
+  if (raw.previewHeader === undefined && raw.previewListen === undefined) {
+    report([], 'value', 'needs "previewHeader" (requests with a header reach the new version) or "previewListen" (an address of its own for the preview)');
+  } else if (raw.previewHeader !== undefined && raw.previewListen !== undefined) {
+    report(['previewListen'], 'key', 'cannot be used together with "previewHeader"; choose one way to reach the preview');
+  }
+}
 
 export type BlueGreenInput = Infer<typeof blueGreen>;
 
@@ -44,11 +58,12 @@ export function normaliseBlueGreen(bg: BlueGreenInput): Pick<RolloutSpec, 'steps
     ...(bg.prePromotionAnalysis ? [{ analysis: { checks: bg.prePromotionAnalysis.checks } }] : []),
     { pause: bg.autoPromotionSeconds === undefined ? {} : { duration: bg.autoPromotionSeconds * 1000 } },
   ];
-  const match: MatchRule[] = [{ headers: { [bg.previewHeader.name]: { exact: bg.previewHeader.value } } }];
+  const header = bg.previewHeader;
+  const match: MatchRule[] = header ? [{ headers: { [header.name]: { exact: header.value } } }] : [];
   return {
     steps,
-    match,
-    blueGreen: { previewHeader: { name: bg.previewHeader.name, value: bg.previewHeader.value } },
+    ...(match.length > 0 ? { match } : {}),
+    blueGreen: header ? { previewHeader: { name: header.name, value: header.value } } : { previewListen: bg.previewListen! },
     ...(bg.postPromotionAnalysis ? { postPromotion: { duration: bg.postPromotionAnalysis.duration } } : {}),
   };
 }

@@ -63,9 +63,11 @@ export interface PostPromotionSpec {
   duration: Millis;
 }
 
-/** Set when the spec used the blue-green strategy (its preview route is a header match rule). */
+/** Set when the spec used the blue-green strategy: its preview is a header match rule, or a listener of its own. */
 export interface BlueGreenSpec {
-  previewHeader: { name: string; value: string };
+  previewHeader?: { name: string; value: string };
+  /** host:port where every request goes to the new version. */
+  previewListen?: string;
 }
 
 /** What a notification is about. */

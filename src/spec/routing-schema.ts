@@ -188,6 +188,10 @@ export function checkStrategy(raw: Readonly<Record<string, unknown>>, report: Re
   if (isMapping(bg) && bg.prePromotionAnalysis !== undefined && raw.analysis === undefined) {
     report(['strategy', 'blueGreen', 'prePromotionAnalysis'], 'key', 'needs an analysis section (spec.analysis) to judge the preview traffic; add one');
   }
+  const service = raw.service;
+  if (isMapping(bg) && bg.previewListen !== undefined && isMapping(service) && bg.previewListen === service.listen) {
+    report(['strategy', 'blueGreen', 'previewListen'], 'value', `is also spec.service.listen (${String(service.listen)}); the preview needs an address of its own`);
+  }
   if (strategy.abTest !== undefined && raw.analysis === undefined) {
     report(['strategy', 'abTest'], 'key', 'needs an analysis section (spec.analysis) to judge the matched traffic; add one');
   }

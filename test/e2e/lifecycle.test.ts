@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/cli/demo.js';
 import { startLoad, type Load } from '../../src/demo/load.js';
@@ -282,6 +282,52 @@ spec:
     const history = JSON.parse((await cli('history', 'bluegreen', '-o', 'json')).stdout).events as Array<{ type: string; data?: { from?: number; to?: number } }>;
     const moves = history.filter((e) => e.type === 'weight-changed').map((e) => [e.data!.from, e.data!.to]);
     expect(moves, 'the switch moves all traffic at once').toEqual([[0, 100]]);
+  });
+
+  it('a preview listener of its own: a bad new version is caught on the preview and rolled back before any user sees it', async () => {
+    const blue = await startSampleService({ version: 'blue' });
+    const green = await startSampleService({ version: 'green', errorRate: 0.5 });
+    services.push(blue, green);
+    const listen = `127.0.0.1:${await freePort()}`;
+    const previewListen = `127.0.0.1:${await freePort()}`;
+    const users = startLoad(`http://${listen}`, 50);
+    loads.push(users);
+    timers.push(setInterval(() => void request(`http://${previewListen}/try`).then((r) => r.body.dump()).catch(() => undefined), 20));
+    const yaml = `apiVersion: sluice.dev/v1alpha1
+kind: Rollout
+metadata: {name: previewed}
+spec:
+  service:
+    listen: ${listen}
+    stable: {upstreams: [${blue.url}]}
+    canary: {upstreams: [${green.url}]}
+  strategy:
+    blueGreen:
+      previewListen: ${previewListen}
+      prePromotionAnalysis: {checks: 2}
+      autoPromotionSeconds: 1
+  analysis:
+    interval: 1s
+    failureLimit: 0
+    minRequests: 10
+    inconclusiveLimit: 30
+    metrics:
+      - {name: success-rate, min: 95}
+`;
+    const run = await cli('run', '-f', writeTemp('previewed.yaml', yaml));
+    expect(run.code, run.stdout + run.stderr).toBe(2);
+    expect(run.stdout).toMatch(/\[rolled-back\] .*success-rate/);
+    expect(green.served.total).toBeGreaterThan(10);
+    expect(users.stats.byVersion.canary, 'no user request reached the new version').toBeUndefined();
+    await waitFor(async () => {
+      try {
+        await request(`http://${previewListen}/after`, { dispatcher: new Agent() });
+        return false;
+      } catch (err) {
+        return /ECONNREFUSED/.test(String(err));
+      }
+    }, 'the preview listener to close');
+    expect(await versionAt(listen)).toBe('blue');
   });
 
   it('auto-promotes after autoPromotionSeconds without a person', async () => {
