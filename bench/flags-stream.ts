@@ -1,14 +1,16 @@
-import { connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { request } from 'undici';
 import { percentile } from './flags-loop.js';
 
 /**
  * Streaming fan-out: N subscribers hold the SDK change stream
- * (/sdk/v1/flags/stream) open, each on its own socket; a flag change is made
- * through the API and each subscriber notes when the message carrying the
- * new revision has fully arrived. Latency = arrival − the moment the change
- * request was sent. Only the `id:` line is read on arrival, so the measure is
- * the server's fan-out, not this process parsing JSON. One untimed change
+ * (/sdk/v1/flags/stream) open, each on its own socket, spread over worker
+ * threads; a flag change is made through the API and each subscriber notes
+ * when the message carrying the new revision has fully arrived. Latency =
+ * arrival − the moment the change request was sent (absolute clock, shared by
+ * the threads). Only the `id:` line is looked at on arrival, so the measure is
+ * the server's fan-out, not the subscribers parsing JSON. One untimed change
  * warms both sides first.
  */
 
@@ -18,6 +20,8 @@ export interface StreamOptions {
   operatorToken?: string;
   subscribers: number;
   changes: number;
+  /** Threads the subscribers are spread over (default 2). */
+  threads?: number;
 }
 
 export interface StreamResult {
@@ -31,57 +35,38 @@ export interface StreamResult {
   changeRequestMs: number;
 }
 
-interface Subscriber {
-  socket: Socket;
-  /** Highest revision fully received, and when. */
-  revision: number;
-  arrivals: Map<number, number>;
-}
+type FromWorker = { type: 'ready' } | { type: 'failed'; message: string } | { type: 'arrived'; revision: number; times: number[] };
 
-const now = () => performance.now();
+const clock = () => performance.timeOrigin + performance.now();
 
-/** A subscriber on a raw socket: the request is written by hand and arrivals are found in the raw bytes. */
-function subscribe(url: string, clientKey: string): Promise<Subscriber> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    socket.setNoDelay(true);
-    const sub: Subscriber = { socket, revision: 0, arrivals: new Map() };
-    let buffer = '';
-    let ready = false;
-    socket.setEncoding('latin1');
-    socket.on('connect', () => {
-      socket.write(`GET /sdk/v1/flags/stream HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAccept: text/event-stream\r\nX-API-Key: ${clientKey}\r\n\r\n`);
+class Share {
+  readonly worker: Worker;
+  readonly #listeners = new Set<(m: FromWorker) => void>();
+
+  constructor(opts: StreamOptions, count: number) {
+    const script = fileURLToPath(new URL('./flags-stream-worker.js', import.meta.url));
+    this.worker = new Worker(script, { workerData: { url: opts.url, clientKey: opts.clientKey, count } });
+    this.worker.on('message', (m: FromWorker) => {
+      for (const l of [...this.#listeners]) l(m);
     });
-    socket.on('data', (chunk: string) => {
-      const at = now();
-      buffer += chunk;
-      if (!ready && !buffer.startsWith('HTTP/1.1 200')) {
-        if (buffer.includes('\r\n')) reject(new Error(`stream answered ${buffer.slice(0, buffer.indexOf('\r\n'))}`));
-        return;
-      }
-      // Chunked framing and SSE fields: only complete "id: N" lines of `event: flags` messages count.
-      let m: RegExpExecArray | null;
-      ID.lastIndex = 0;
-      let consumed = 0;
-      while ((m = ID.exec(buffer)) !== null) {
-        const revision = Number(m[1]);
-        if (!sub.arrivals.has(revision)) sub.arrivals.set(revision, at);
-        sub.revision = Math.max(sub.revision, revision);
-        consumed = ID.lastIndex;
-        if (!ready) {
-          ready = true;
-          resolve(sub);
-        }
-      }
-      if (consumed) buffer = buffer.slice(consumed);
-    });
-    socket.on('error', (err) => (ready ? undefined : reject(err)));
-  });
-}
+  }
 
-/** An `id:` line followed by `event: flags` and a data line that has fully arrived (its blank line too). */
-const ID = /id: (\d+)\nevent: flags\ndata: [^\n]*\n\n/g;
+  next<T extends FromWorker['type']>(type: T | 'failed', timeoutMs: number): Promise<Extract<FromWorker, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => done(() => reject(new Error(`no "${type}" from a subscriber thread in ${timeoutMs} ms`))), timeoutMs);
+      const listener = (m: FromWorker) => {
+        if (m.type === 'failed') done(() => reject(new Error(`a subscriber failed: ${m.message}`)));
+        else if (m.type === type) done(() => resolve(m as Extract<FromWorker, { type: T }>));
+      };
+      const done = (fn: () => void) => {
+        clearTimeout(timer);
+        this.#listeners.delete(listener);
+        fn();
+      };
+      this.#listeners.add(listener);
+    });
+  }
+}
 
 async function patch(opts: StreamOptions, percent: number): Promise<number> {
   const res = await request(`${opts.url}/api/v1/flags/bench/new-checkout`, {
@@ -90,40 +75,40 @@ async function patch(opts: StreamOptions, percent: number): Promise<number> {
     body: JSON.stringify({ variant: 'on', percent }),
   });
   const body = (await res.body.json()) as { event?: { seq: number }; error?: { message: string } };
-  if (res.statusCode !== 200 || !body.event) throw new Error(`the flag change failed: ${res.statusCode} ${body.error?.message ?? ''}`);
+  if (res.statusCode !== 200 || !body.event) throw new Error(`the flag change failed: ${res.statusCode} ${body.error?.message ?? 'no change was made'}`);
   return body.event.seq;
 }
 
 export async function measureFanOut(opts: StreamOptions): Promise<StreamResult> {
-  const subs: Subscriber[] = [];
-  // Connect in batches so the listen backlog is never the thing measured.
-  for (let i = 0; i < opts.subscribers; i += 100) {
-    subs.push(...(await Promise.all(Array.from({ length: Math.min(100, opts.subscribers - i) }, () => subscribe(opts.url, opts.clientKey)))));
-  }
+  const threads = Math.max(1, Math.min(opts.threads ?? 2, opts.subscribers));
+  const shares = Array.from({ length: threads }, (_, i) => new Share(opts, Math.floor(opts.subscribers / threads) + (i < opts.subscribers % threads ? 1 : 0)));
   const latencies: number[] = [];
   const requests: number[] = [];
   try {
-    // One change first, untimed: it warms the server's and this process's code paths.
+    await Promise.all(shares.map((s) => s.next('ready', 60_000)));
     for (let c = -1; c < opts.changes; c++) {
-      const sent = now();
+      const sent = clock();
       const revision = await patch(opts, (c + 1) % 2 === 0 ? 11 : 10);
-      const answered = now() - sent;
-      const deadline = Date.now() + 30_000;
-      while (subs.some((s) => s.revision < revision)) {
-        if (Date.now() > deadline) throw new Error(`change ${revision} reached ${subs.filter((s) => s.revision >= revision).length} of ${subs.length} subscribers in 30 s`);
-        await new Promise((r) => setTimeout(r, 2));
-      }
+      const answered = clock() - sent;
+      const arrived = await Promise.all(shares.map((s) => {
+        const p = s.next('arrived', 30_000);
+        s.worker.postMessage({ type: 'wait', revision });
+        return p;
+      }));
       if (c >= 0) {
         requests.push(answered);
-        for (const s of subs) latencies.push(s.arrivals.get(revision)! - sent);
+        for (const a of arrived) for (const t of a.times) latencies.push(t - sent);
       }
       await new Promise((r) => setTimeout(r, 50));
     }
   } finally {
-    for (const s of subs) s.socket.destroy();
+    for (const s of shares) {
+      s.worker.postMessage({ type: 'close' });
+      await s.worker.terminate();
+    }
   }
   return {
-    subscribers: subs.length,
+    subscribers: opts.subscribers,
     changes: opts.changes,
     deliveries: latencies.length,
     p50Ms: round(percentile(latencies, 50)),

@@ -16,7 +16,7 @@ import { benchContexts, benchFlagSet, EXPECTED_ON, floorSubject, sluiceSubject }
  * through the OpenFeature client; then a change fanned out to 1,000 streaming
  * subscribers; then OFREP under autocannon. `--json` prints one JSON object
  * last. Options: --evals N, --rounds N, --of-evals N, --subscribers N,
- * --changes N, --duration S, --skip-server.
+ * --changes N, --threads N (subscriber threads), --duration S, --skip-server.
  */
 
 const args = process.argv.slice(2);
@@ -35,6 +35,7 @@ const opts = {
   ofEvals: num('of-evals', 100_000),
   subscribers: num('subscribers', 1000),
   changes: num('changes', 10),
+  threads: num('threads', 2),
   duration: num('duration', 5),
   skipServer: flag('skip-server'),
 };
@@ -98,8 +99,8 @@ let ofrep: OfrepResult | undefined;
 if (!opts.skipServer) {
   const server = await startServer();
   try {
-    log(`streaming: ${opts.subscribers} subscribers, ${opts.changes} changes through the API`);
-    stream = await measureFanOut({ ...server.info, subscribers: opts.subscribers, changes: opts.changes });
+    log(`streaming: ${opts.subscribers} subscribers on ${opts.threads} threads, ${opts.changes} changes through the API`);
+    stream = await measureFanOut({ ...server.info, subscribers: opts.subscribers, changes: opts.changes, threads: opts.threads });
     log(`OFREP: autocannon, 50 connections, ${opts.duration} s`);
     ofrep = await measureOfrep({ url: server.info.url, clientKey: server.info.clientKey, connections: 50, durationSec: opts.duration });
   } finally {
