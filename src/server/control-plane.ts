@@ -17,6 +17,8 @@ import { buildApp } from './app.js';
 import { ensureAdminToken } from './auth-tokens.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { registerApproveRoutes } from './approve-routes.js';
+import { registerFlagTrackingRoutes } from './flags-tracking-routes.js';
+import { TrackingAggregator } from '../flags/tracking.js';
 import { ApproveLinks, loadApproveKey } from '../notify/approve-link.js';
 import { liveFromWindow } from './views.js';
 
@@ -48,6 +50,8 @@ export interface ControlPlane {
   proxy: EmbeddedProxy;
   tokens: TokenStore;
   flags: FlagService;
+  /** Outcomes applications report per flag variant (POST /sdk/v1/track), for guarded flag rollouts. */
+  tracking: TrackingAggregator;
   /** Where the first admin token was written, and its text, when this start created it (a fresh data directory). */
   adminToken?: { file: string; text: string };
   close(): Promise<void>;
@@ -80,6 +84,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const flagStore = opts.flagStore ?? createFlagStore({ type: 'sqlite', path: join(dataDir, 'sluice.db') });
     cleanups.push(() => flagStore.close());
     const flags = new FlagService({ store: flagStore, now: opts.now });
+    const tracking = new TrackingAggregator({ now: opts.now });
     const admin = ensureAdminToken(tokens, dataDir, (opts.now ?? Date.now)());
     const proxy = new EmbeddedProxy({ logger: opts.logger.child({ component: 'proxy' }), now: opts.now, workers: opts.proxyWorkers });
     cleanups.push(() => proxy.close());
@@ -121,6 +126,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       flags,
     });
     void app.register(async (api) => registerApproveRoutes(api, { controller, links }), { prefix: '/api/v1' });
+    void app.register(async (sdk) => registerFlagTrackingRoutes(sdk, { flags, tracking }));
     await app.listen({ host, port });
     cleanups.push(() => app.close());
     const address = app.server.address();
@@ -129,7 +135,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     apiUrl = url;
     opts.logger.info({ api: url, dataDir }, 'sluice control plane is up');
     const adminToken = admin.created && admin.text ? { file: admin.file, text: admin.text } : undefined;
-    return { url, controller, proxy, tokens, flags, adminToken, close: closeAll };
+    return { url, controller, proxy, tokens, flags, tracking, adminToken, close: closeAll };
   } catch (err) {
     await closeAll().catch(() => undefined);
     throw err;
