@@ -50,7 +50,8 @@ export function registerLocalCommands(program: Command): void {
     .option('--config <file>', 'a ServerConfig YAML file; flags override it')
     .option('--log-level <level>', 'debug, info, warn or error (default info)')
     .option('--proxy-workers <n>', 'processes carrying proxy traffic (default 1: this one; more share each listener and merge their counters)')
-    .action(async (opts: { api?: string; dataDir?: string; config?: string; logLevel?: string; proxyWorkers?: string }) => {
+    .option('--public-url <url>', 'the base URL people reach the API at, for approve links in notifications (default: $SLUICE_PUBLIC_URL, else the API address)')
+    .action(async (opts: { api?: string; dataDir?: string; config?: string; logLevel?: string; proxyWorkers?: string; publicUrl?: string }) => {
       await runUp(opts);
     });
 

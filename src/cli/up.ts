@@ -11,6 +11,7 @@ export interface UpFlags {
   config?: string;
   logLevel?: string;
   proxyWorkers?: string;
+  publicUrl?: string;
 }
 
 /** `sluice up`: runs until SIGINT/SIGTERM, then shuts down cleanly. */
@@ -19,7 +20,7 @@ export async function runUp(flags: UpFlags): Promise<void> {
   const logger = createLogger({ level: settings.logLevel });
   let plane;
   try {
-    plane = await startControlPlane({ api: settings.api, dataDir: settings.dataDir, logger, publicMetrics: settings.publicMetrics, proxyWorkers: settings.proxyWorkers });
+    plane = await startControlPlane({ api: settings.api, dataDir: settings.dataDir, logger, publicMetrics: settings.publicMetrics, proxyWorkers: settings.proxyWorkers, ...(settings.publicUrl ? { publicUrl: settings.publicUrl } : {}) });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new CliError(`the API address ${settings.api} is already in use; pick another with --api HOST:PORT`, 1, 'SLUICE_API_LISTEN', undefined, { cause: err });
@@ -43,8 +44,8 @@ export async function runUp(flags: UpFlags): Promise<void> {
   await plane.close();
 }
 
-function resolveSettings(flags: UpFlags): { api: string; dataDir: string; logLevel: LogLevel; publicMetrics: boolean; proxyWorkers: number } {
-  let fromFile: { api?: string; dataDir?: string; logLevel?: LogLevel; auth?: { publicMetrics: boolean } } = {};
+function resolveSettings(flags: UpFlags): { api: string; dataDir: string; logLevel: LogLevel; publicMetrics: boolean; proxyWorkers: number; publicUrl?: string } {
+  let fromFile: { api?: string; dataDir?: string; logLevel?: LogLevel; auth?: { publicMetrics: boolean }; publicUrl?: string } = {};
   if (flags.config) {
     const { config, errors } = parseServerConfig(readSource(flags.config), flags.config);
     if (errors.length || !config) throw new CliError(`${flags.config} is not a valid ServerConfig:\n${errors.map((e) => '  ' + formatSpecError(e)).join('\n')}`, 1, 'SLUICE_INVALID_CONFIG');
@@ -62,5 +63,7 @@ function resolveSettings(flags: UpFlags): { api: string; dataDir: string; logLev
   if (!Number.isInteger(proxyWorkers) || proxyWorkers < 1 || proxyWorkers > 64) {
     throw new CliError(`--proxy-workers must be a whole number from 1 to 64 (1: the proxy runs in this process), got "${flags.proxyWorkers}"`);
   }
-  return { api, dataDir: flags.dataDir ?? fromFile.dataDir ?? '.sluice', logLevel: level, publicMetrics: fromFile.auth?.publicMetrics ?? DEFAULT_SERVER_CONFIG.auth.publicMetrics, proxyWorkers };
+  const publicUrl = flags.publicUrl ?? fromFile.publicUrl;
+  if (publicUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(publicUrl)) throw new CliError(`--public-url must be an http:// or https:// URL such as https://sluice.example.com, got "${publicUrl}"`);
+  return { api, dataDir: flags.dataDir ?? fromFile.dataDir ?? '.sluice', logLevel: level, publicMetrics: fromFile.auth?.publicMetrics ?? DEFAULT_SERVER_CONFIG.auth.publicMetrics, proxyWorkers, ...(publicUrl ? { publicUrl } : {}) };
 }

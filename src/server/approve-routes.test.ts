@@ -9,6 +9,7 @@ import { silentLogger } from '../log/logger.js';
 import { ApproveLinks, loadApproveKey } from '../notify/approve-link.js';
 import type { WebhookNotification } from '../notify/index.js';
 import type { Rollout } from '../spec/types.js';
+import { parseServerConfig } from '../spec/server-config.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 
 /**
@@ -114,5 +115,22 @@ describe('approve links on a real control plane', () => {
     await until('the promoted notification', () => rx.at('/notify').some((r) => (r.json as WebhookNotification).event === 'promoted'));
     const stale = await post(here(first.approveUrl!), true);
     expect(stale.statusCode).toBe(410);
+  });
+
+  it('links use the public URL when one is set (sluice up --public-url, ServerConfig publicUrl)', async () => {
+    const other = await startControlPlane({ api: '127.0.0.1:0', dataDir: mkdtempSync(join(tmpdir(), 'sluice-approve-')), logger: silentLogger, tickMs: 50, publicUrl: 'https://sluice.example.com/' });
+    try {
+      const r = rollout();
+      await other.controller.apply({ ...r, metadata: { name: 'public' }, spec: { ...r.spec, service: { ...r.spec.service, listen: `127.0.0.1:${await freePort()}` } } }, 'alice');
+      const notice = await until('its paused notification', () =>
+        rx.at('/notify').map((x) => x.json as WebhookNotification).find((n) => n.rollout === 'public' && n.event === 'paused'),
+      );
+      expect(notice.approveUrl).toMatch(/^https:\/\/sluice\.example\.com\/api\/v1\/approve\/v1\.public\./);
+    } finally {
+      await other.close();
+    }
+    const head = 'apiVersion: sluice.dev/v1alpha1\nkind: ServerConfig\nspec:\n  publicUrl: ';
+    expect(parseServerConfig(`${head}https://sluice.example.com\n`, 'c.yaml').config?.publicUrl).toBe('https://sluice.example.com');
+    expect(parseServerConfig(`${head}sluice.example.com\n`, 'c.yaml').errors[0]?.message).toContain('is not a valid URL');
   });
 });

@@ -60,6 +60,9 @@ export function rolloutView(record: RolloutRecord, live?: LiveView) {
           latencyThresholdMs: s.judge.latency?.thresholdMs,
         }
       : undefined,
+    /** Hooks: where the walk is held and which runs are outstanding (the message says it in words). */
+    hooks: s.hooks ? { holding: s.hooks.holding, runs: s.hooks.runs.map((r) => ({ hook: r.hook, phase: r.phase, running: r.running, polls: r.polls, last: r.last })) } : undefined,
+    postPromotion: s.postPromotion ? { since: iso(s.postPromotion.since), until: iso(s.postPromotion.until) } : undefined,
     live,
     startedAt: iso(s.startedAt),
     finishedAt: s.finishedAt === undefined ? undefined : iso(s.finishedAt),

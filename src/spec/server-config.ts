@@ -1,6 +1,7 @@
 import { hostPort } from './address-fields.js';
 import { validateYaml } from './documents.js';
-import { INVALID, object, required, withDefault, type Schema } from './schema.js';
+import { INVALID, object, optional, required, withDefault, type Schema } from './schema.js';
+import { httpUrlProblem } from './hook-schema.js';
 import { oneOf, string } from './schema-scalars.js';
 import { describeValue, type SpecError } from './spec-error.js';
 import { API_VERSION } from './types.js';
@@ -20,6 +21,8 @@ export interface ServerConfig {
     /** Serve /metrics without a token (for Prometheus scrapers); every other API call needs one. */
     publicMetrics: boolean;
   };
+  /** The base URL people reach the API at, for approve links in notifications (default: the API's own address). */
+  publicUrl?: string;
 }
 
 function flag(description: string): Schema<boolean> {
@@ -43,6 +46,11 @@ const configSpec = object(
       object({ publicMetrics: withDefault(flag('serve /metrics without a token'), true) }, { description: 'API access: every call needs a bearer token except /healthz (and /metrics unless publicMetrics is false)', nullAsEmpty: true }),
       {},
     ),
+    publicUrl: optional(string({
+      description: 'the base URL people reach the API at, used in approve links of notifications (default: the API address)',
+      expected: 'an http:// or https:// URL such as https://sluice.example.com',
+      check: (v) => httpUrlProblem(v, 'https://sluice.example.com'),
+    })),
   },
   { description: 'control-plane settings', nullAsEmpty: true },
 );
