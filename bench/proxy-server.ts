@@ -37,12 +37,14 @@ interface Churn {
   failed: number;
   changeUs: number[];
   rollbackUs: number[];
+  /** Until setRoutes returned: in this process the swap is done by then (the next request obeys it). */
+  rollbackSyncUs: number[];
   done: Promise<void>;
 }
 let churn: Churn | undefined;
 
 function startChurn(perSecond: number): Churn {
-  const c: Churn = { stop: false, changes: 0, failed: 0, changeUs: [], rollbackUs: [], done: Promise.resolve() };
+  const c: Churn = { stop: false, changes: 0, failed: 0, changeUs: [], rollbackUs: [], rollbackSyncUs: [], done: Promise.resolve() };
   const started = performance.now();
   c.done = (async () => {
     while (!c.stop) {
@@ -50,12 +52,16 @@ function startChurn(perSecond: number): Churn {
       while (c.changes < due && !c.stop) {
         const w = c.changes % 2 === 0 ? 5 + (c.changes % 40) : 0;
         const t = performance.now();
+        let syncUs = 0;
         try {
-          await proxy.setRoutes('bench', { ...base, canaryWeight: w });
+          const applied = proxy.setRoutes('bench', { ...base, canaryWeight: w });
+          syncUs = (performance.now() - t) * 1000;
+          await applied;
         } catch {
           c.failed++;
         }
         const us = (performance.now() - t) * 1000;
+        if (w === 0) c.rollbackSyncUs.push(syncUs);
         (w === 0 ? c.rollbackUs : c.changeUs).push(us);
         c.changes++;
       }
@@ -88,6 +94,8 @@ process.on('message', (m: { rss?: boolean; stop?: boolean; churn?: number; churn
           rollbackMedianUs: quantile(c.rollbackUs, 0.5),
           rollbackP99Us: quantile(c.rollbackUs, 0.99),
           rollbackMaxUs: Math.max(...c.rollbackUs),
+          rollbackSyncMedianUs: quantile(c.rollbackSyncUs, 0.5),
+          rollbackSyncMaxUs: Math.max(...c.rollbackSyncUs),
         },
       }),
     );

@@ -241,7 +241,8 @@ async function main(): Promise<void> {
     console.log(line(`\nunder 100 weight changes/s`, r));
     console.log(
       `  ${churn.changes} changes in ${durationS} s; failed requests ${failedDuringWeightChanges}; setRoutes median ${round1(churn.changeMedianUs)} µs (max ${round1(churn.changeMaxUs)}); ` +
-        `rollback median ${round1(churn.rollbackMedianUs)} µs, p99 ${round1(churn.rollbackP99Us)} µs, max ${round1(churn.rollbackMaxUs)} µs`,
+        `rollback median ${round1(churn.rollbackMedianUs)} µs, p99 ${round1(churn.rollbackP99Us)} µs, max ${round1(churn.rollbackMaxUs)} µs ` +
+        `(of which until setRoutes returned, the swap done: median ${round1(churn.rollbackSyncMedianUs)} µs, max ${round1(churn.rollbackSyncMaxUs)} µs)`,
     );
   }
 
@@ -286,6 +287,7 @@ async function main(): Promise<void> {
         failedDuringWeightChanges,
         rollbackMicros: churn ? round1(churn.rollbackMedianUs) : null,
         rollbackMaxMicros: churn ? round1(churn.rollbackMaxUs) : null,
+        rollbackSyncMicros: churn ? round1(churn.rollbackSyncMedianUs) : null,
         setRoutesMedianMicros: churn ? round1(churn.changeMedianUs) : null,
         idleRssMiB: idle,
         stream: stream ?? null,

@@ -22,6 +22,11 @@ function isHopByHop(name: string): boolean {
 /** Extra header names a message lists in its Connection header ("Connection: close, x-foo"). */
 function connectionListed(value: string | undefined): Set<string> | undefined {
   if (!value) return undefined;
+  // The usual values name no header: skip the split (this runs for every request and response).
+  if (value.length <= 10) {
+    const v = value.toLowerCase();
+    if (v === 'keep-alive' || v === 'close' || v === 'upgrade') return undefined;
+  }
   const names = new Set<string>();
   for (const token of value.split(',')) {
     const t = token.trim().toLowerCase();
