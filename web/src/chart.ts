@@ -11,6 +11,7 @@ export interface Marker {
 }
 
 export interface ChartOptions {
+  /** Names the quantity and its unit, e.g. "Latency p99 (ms)": the axis shows bare numbers. */
   title: string;
   /** The two versions' values at one point; undefined leaves a gap. */
   value: (live: LiveView) => { stable?: number; canary?: number };
@@ -21,8 +22,9 @@ export interface ChartOptions {
 
 const W = 420;
 const H = 170;
-const PAD = { left: 46, right: 10, top: 10, bottom: 22 };
-const MIN_SPAN_MS = 60_000;
+const PAD = { left: 34, right: 10, top: 10, bottom: 22 };
+const AXIS = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 2 });
+const MIN_SPAN_MS = 20_000;
 const SERIES = ['stable', 'canary'] as const;
 
 /** The smallest 1, 2 or 5 × 10^k at or above v. */
@@ -64,7 +66,7 @@ export class LineChart {
     const y = (v: number) => H - PAD.bottom - (v / max) * (H - PAD.top - PAD.bottom);
 
     const grid = [0, 0.25, 0.5, 0.75, 1].map((f) =>
-      svg('g', { class: 'grid' }, svg('line', { x1: PAD.left, x2: W - PAD.right, y1: y(f * max), y2: y(f * max) }), f * 4 % 2 === 0 ? svg('text', { x: PAD.left - 4, y: y(f * max) + 3, 'text-anchor': 'end' }, this.opts.format(f * max)) : null),
+      svg('g', { class: 'grid' }, svg('line', { x1: PAD.left, x2: W - PAD.right, y1: y(f * max), y2: y(f * max) }), f * 4 % 2 === 0 ? svg('text', { x: PAD.left - 4, y: y(f * max) + 3, 'text-anchor': 'end' }, AXIS.format(f * max)) : null),
     );
     const ticks = [0, 1 / 3, 2 / 3, 1].map((f) => svg('text', { class: 'tick', x: x(x0 + f * span), y: H - 6, 'text-anchor': f === 0 ? 'start' : f === 1 ? 'end' : 'middle' }, clock(x0 + f * span)));
     const lines = SERIES.map((key) => {

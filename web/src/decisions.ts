@@ -20,7 +20,9 @@ function isMarker(e: StoredEvent): boolean {
 }
 
 export function markerOf(e: StoredEvent): Marker {
-  const tone = e.type === 'rolled-back' || e.type === 'aborted' || e.type === 'check' || e.type === 'hook' ? 'bad' : e.type === 'promoted' || e.type === 'judged' ? 'good' : 'info';
+  const verdict = (e.data as { verdict?: string } | undefined)?.verdict;
+  const bad = e.type === 'rolled-back' || e.type === 'aborted' || e.type === 'hook' || (e.type === 'check' && verdict === 'fail');
+  const tone = bad ? 'bad' : e.type === 'promoted' || e.type === 'judged' ? 'good' : 'info';
   return { t: e.time, label: `${e.type}: ${e.message}`, tone };
 }
 

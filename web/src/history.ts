@@ -27,6 +27,7 @@ export function revisions(events: readonly StoredEvent[]): Revision[] {
       byRev.set(e.revision, r);
     }
     r.decisions++;
+    r.message = e.message;
     if (e.type === 'started' || e.type === 'retried') {
       r.startedAt = Math.min(r.startedAt, e.time);
       r.startedBy ??= e.actor;
@@ -34,7 +35,6 @@ export function revisions(events: readonly StoredEvent[]): Revision[] {
     if (ENDINGS.has(e.type)) {
       r.outcome = e.type;
       r.endedAt = e.time;
-      r.message = e.message;
     } else if (e.type === 'retried') {
       // A retry reopens the revision it ends.
       r.retries++;

@@ -1,4 +1,4 @@
-import type { SseEvent } from './sse.js';
+import type { SseEvent } from './sse-parser.js';
 import type { LiveView, MetricsEvent, RolloutView, StoredEvent } from './types.js';
 
 /** One second of a rollout's live traffic, as the `metrics` events carry it. */

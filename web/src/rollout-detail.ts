@@ -33,10 +33,10 @@ export class RolloutDetail {
     canOperate: boolean,
   ) {
     this.charts = [
-      new LineChart({ title: 'Request rate', value: (l) => ({ stable: l.stable.rps, canary: l.canary.rps }), format: (v) => `${num(v)} rps`, minMax: 1 }),
+      new LineChart({ title: 'Request rate (rps)', value: (l) => ({ stable: l.stable.rps, canary: l.canary.rps }), format: (v) => `${num(v)} rps`, minMax: 1 }),
       // No requests means no error rate, not 0%: leave a gap.
-      new LineChart({ title: 'Error rate', value: (l) => ({ stable: l.stable.requests ? l.stable.errorRate : undefined, canary: l.canary.requests ? l.canary.errorRate : undefined }), format: (v) => pct(v), minMax: 1 }),
-      new LineChart({ title: 'Latency p99', value: (l) => ({ stable: l.stable.p99, canary: l.canary.p99 }), format: (v) => ms(v), minMax: 10 }),
+      new LineChart({ title: 'Error rate (%)', value: (l) => ({ stable: l.stable.requests ? l.stable.errorRate : undefined, canary: l.canary.requests ? l.canary.errorRate : undefined }), format: (v) => pct(v), minMax: 1 }),
+      new LineChart({ title: 'Latency p99 (ms)', value: (l) => ({ stable: l.stable.p99, canary: l.canary.p99 }), format: (v) => ms(v), minMax: 10 }),
     ];
     this.controls = canOperate ? new Controls(api, name, (v) => model.setRollout(v)) : undefined;
     this.log = new DecisionLog(api, name);
@@ -112,7 +112,7 @@ export class RolloutDetail {
           'li',
           { class: `step ${state}`, 'data-state': state, ...(state === 'current' ? { 'aria-current': 'step' } : {}) },
           h('span', { class: 'step-text' }, describeStep(s)),
-          h('span', { class: 'step-state' }, state === 'todo' ? '' : state === 'current' ? 'current' : state),
+          h('span', { class: 'step-state' }, { todo: '', done: '✓ done', current: '◀ current', stopped: '✕ stopped here' }[state]),
         );
       }),
     );

@@ -1,5 +1,5 @@
 import { h, fill } from './dom.js';
-import { clock, num, phaseLabel } from './format.js';
+import { clock, phaseLabel } from './format.js';
 import type { RolloutView } from './types.js';
 
 export function rolloutHref(name: string): string {
@@ -27,7 +27,7 @@ export class RolloutList {
       h(
         'table',
         { class: 'data' },
-        h('thead', null, h('tr', null, ['Rollout', 'Phase', 'Progress', 'Canary', 'Traffic (rps)'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('thead', null, h('tr', null, ['Rollout', 'Phase', 'Progress', 'Canary'].map((t) => h('th', { scope: 'col' }, t)))),
         this.body,
       ),
       this.empty,
@@ -42,15 +42,13 @@ export class RolloutList {
       const after = [...this.rows.keys()].filter((n) => n > view.name).sort()[0];
       this.body.insertBefore(row, after === undefined ? null : this.rows.get(after)!);
     }
-    const [nameCell, phaseCell, progressCell, weightCell, trafficCell] = [...row.cells];
+    const [nameCell, phaseCell, progressCell, weightCell] = [...row.cells];
     nameCell!.querySelector('.revision')!.textContent = ` rev ${view.revision}`;
     fill(phaseCell!, h('span', { class: `phase ${view.phase}` }, phaseLabel(view.phase, view.pauseReason)));
     progressCell!.querySelector('progress')!.value = view.step.percent;
-    progressCell!.querySelector('.step')!.textContent = ` step ${Math.min(view.step.index + 1, view.step.total)}/${view.step.total}`;
+    progressCell!.querySelector('.step')!.textContent = `step ${Math.min(view.step.index + 1, view.step.total)}/${view.step.total}`;
     weightCell!.textContent = `${view.canaryWeight}%`;
-    const live = view.live;
-    trafficCell!.textContent = live ? `${num(live.canary.rps)} / ${num(live.stable.rps)}` : '–';
-    trafficCell!.title = `canary / stable requests per second, as of ${clock(view.updatedAt)}`;
+    row.title = `${view.message} (updated ${clock(view.updatedAt)})`;
     this.empty.hidden = this.rows.size > 0;
   }
 
@@ -62,7 +60,6 @@ export class RolloutList {
       h('th', { scope: 'row' }, h('a', { href: rolloutHref(name), 'aria-current': selected ? 'page' : null }, name), h('span', { class: 'revision' })),
       h('td'),
       h('td', { class: 'progress-cell' }, h('progress', { max: 100, value: 0, 'aria-label': `${name} progress` }), h('span', { class: 'step' })),
-      h('td', { class: 'n' }),
       h('td', { class: 'n' }),
     );
   }

@@ -1,0 +1,178 @@
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/cli/demo.js';
+import { startLoad, type Load } from '../../src/demo/load.js';
+import { startSampleService, type SampleService } from '../../src/demo/sample-service.js';
+import { launchChromium, openPage, screenshot, signIn } from './dashboard-browser.js';
+import { rolloutYaml, startServer, waitFor, type ServerProcess } from './harness.js';
+
+/**
+ * The dashboard in Debian's Chromium against a real `sluice up`, real sample
+ * upstreams and real load: sign in with the admin token, watch a rollout
+ * progress live, abort it and see the rollback; a viewer sees no buttons; a
+ * bad token is refused with a clear message. Screenshots land in
+ * test-output/screenshots/.
+ */
+describe('dashboard in Chromium', () => {
+  let server: ServerProcess;
+  let context: BrowserContext;
+  let stable: SampleService;
+  let canary: SampleService;
+  let load: Load | undefined;
+  let listen: string;
+
+  beforeAll(async () => {
+    context = await launchChromium();
+    server = await startServer();
+    stable = await startSampleService({ version: 'v1', delayMs: 3, jitterMs: 2 });
+    canary = await startSampleService({ version: 'v2', delayMs: 6, jitterMs: 4 });
+    listen = `127.0.0.1:${await freePort()}`;
+  });
+  afterAll(async () => {
+    await load?.stop();
+    await context?.close();
+    await server?.stop();
+    await stable?.close();
+    await canary?.close();
+  });
+
+  const api = async (method: string, path: string, body?: unknown, token = server.token) => {
+    const res = await fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(typeof body === 'string' ? { 'content-type': 'application/yaml' } : body ? { 'content-type': 'application/json' } : {}) },
+      body: typeof body === 'string' ? body : body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, any> };
+  };
+  const text = async (page: Page, selector: string) => ((await page.locator(selector).first().textContent({ timeout: 1000 })) ?? '').trim();
+
+  it('signs in with the admin token, shows a rollout progressing live with charts and explained decisions, and aborts it back to stable', async () => {
+    const watched = await openPage(context, server.url);
+    const { page, problems, requests } = watched;
+    await signIn(watched, server.token);
+    await page.getByText('Signed in as admin (admin)').waitFor();
+    await page.getByText('● live').waitFor();
+
+    // The rollout starts while the dashboard watches: it appears through the event stream.
+    load = startLoad(`http://${listen}`, 80);
+    const yaml = rolloutYaml({
+      name: 'web',
+      listen,
+      stable: stable.url,
+      canary: canary.url,
+      steps: '- setWeight: 10\n- pause: {duration: 3s}\n- setWeight: 30\n- pause: {duration: 3s}\n- setWeight: 50\n- pause: {}',
+      analysis: 'interval: 1s\nminRequests: 2\ninconclusiveLimit: 10\nmetrics:\n  - {name: success-rate, min: 90}\n  - {name: latency-p99, max: 2000}',
+    });
+    expect((await api('POST', '/rollouts', yaml)).status).toBe(201);
+    await page.locator('tr[data-rollout="web"] a').click();
+    await page.locator('#detail-heading', { hasText: 'web' }).waitFor();
+
+    // Watch it progress: the traffic split and the current step change on their own.
+    const splits: string[] = [];
+    const steps: string[] = [];
+    await waitFor(
+      async () => {
+        const split = await text(page, '#traffic-split .split-text');
+        const step = await text(page, '.steps li[aria-current="step"] .step-text').catch(() => '');
+        if (split && splits.at(-1) !== split) splits.push(split);
+        if (step && steps.at(-1) !== step) steps.push(step);
+        return step === 'pause until promoted (manual gate)' && (await text(page, '#rollout-phase')) === 'paused (manual gate)';
+      },
+      'the rollout to reach its manual gate in the dashboard',
+      40_000,
+      50,
+    ).catch(async (err: Error) => {
+      await screenshot(page, 'dashboard-failed');
+      throw new Error(`${err.message}; the page says "${await text(page, '#rollout-phase')}: ${await text(page, '#rollout-message')}"; splits seen: ${splits.join(' | ')}; load ${JSON.stringify(load?.stats)}; served: stable ${stable.served.total}, canary ${canary.served.total}`);
+    });
+    const weights = splits.map((s) => Number(/canary (\d+)%/.exec(s)?.[1]));
+    expect(weights.length, splits.join(' | ')).toBeGreaterThanOrEqual(2);
+    expect(weights).toEqual([...weights].sort((a, b) => a - b));
+    expect(weights.at(-1)).toBe(50);
+    expect(steps.length, steps.join(' | ')).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('tr[data-rollout="web"] .step').textContent()).toContain('step 6/6');
+
+    // Live charts: both versions drawn from the metrics events, with decision markers.
+    const requestRate = page.locator('figure.chart', { hasText: 'Request rate' });
+    await waitFor(async () => Number(await requestRate.locator('path.line.canary').getAttribute('data-points')) >= 3, 'canary points on the request-rate chart');
+    expect(Number(await requestRate.locator('path.line.stable').getAttribute('data-points'))).toBeGreaterThanOrEqual(3);
+    expect(await requestRate.locator('g.marker').count()).toBeGreaterThanOrEqual(2);
+    expect(await requestRate.locator('.chart-latest').textContent()).toMatch(/stable [\d.]+ rps · canary [\d.]+ rps/);
+
+    // Each decision with its numbers: a check's metrics against their bounds.
+    const check = page.locator('li.decision[data-type="check"]').first();
+    await check.locator('summary').click();
+    await expect(check.locator('table').textContent()).resolves.toMatch(/success-rate\s*pass/);
+    expect(await page.locator('li.decision[data-type="weight-changed"]').count()).toBeGreaterThanOrEqual(2);
+    await screenshot(page, 'dashboard-progressing');
+
+    // Abort: the operator's button sends all traffic back to stable.
+    await page.getByRole('button', { name: 'Abort' }).click();
+    await page.locator('#rollout-phase', { hasText: 'aborted' }).waitFor();
+    await page.locator('#traffic-split', { hasText: 'stable 100% · canary 0% (confirmed by the data plane)' }).waitFor();
+    await page.locator('li.decision[data-type="aborted"]', { hasText: 'by admin' }).waitFor();
+    await page.locator('.steps li[data-state="stopped"]', { hasText: 'pause until promoted' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Abort' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Retry' }).isEnabled()).toBe(true);
+    await page.locator('table.history tr[data-revision="1"]', { hasText: 'aborted' }).waitFor();
+
+    // The data plane agrees: the server says aborted, and the canary serves nothing more.
+    const view = (await api('GET', '/rollouts/web')).json;
+    expect(view).toMatchObject({ phase: 'aborted', routesConfirmed: true, routes: { canaryWeight: 0 } });
+    const canaryServed = canary.served.total;
+    const stableServed = stable.served.total;
+    await waitFor(() => stable.served.total >= stableServed + 80, 'more stable traffic after the abort');
+    expect(canary.served.total - canaryServed).toBeLessThanOrEqual(2);
+    await screenshot(page, 'dashboard-aborted');
+
+    // Nothing was blocked by the Content-Security-Policy or failed in the page, and nothing left the server's origin.
+    expect(problems).toEqual([]);
+    expect(requests.filter((u) => !u.startsWith(server.url))).toEqual([]);
+
+    // Signing out forgets the token: a reload shows the sign-in form.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token').waitFor();
+    await page.reload();
+    await page.getByLabel('API token').waitFor();
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    await page.close();
+  }, 120_000);
+
+  it('shows a viewer everything but the operator buttons', async () => {
+    const created = await api('POST', '/tokens', { name: 'watcher', role: 'viewer' });
+    expect(created.status).toBe(201);
+    const watched = await openPage(context, server.url);
+    const { page, problems } = watched;
+    await signIn(watched, created.json.secret as string);
+    await page.getByText('Signed in as watcher (viewer)').waitFor();
+    await page.locator('tr[data-rollout="web"] a').click();
+    await page.locator('#rollout-phase', { hasText: 'aborted' }).waitFor();
+    await page.locator('li.decision[data-type="aborted"]').first().waitFor();
+    expect(await page.locator('.controls').count()).toBe(0);
+    for (const name of ['Promote', 'Promote fully', 'Abort', 'Retry', 'Pause', 'Resume']) expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
+    await screenshot(page, 'dashboard-viewer');
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('refuses a bad token with a message that says what is wrong and where a token comes from', async () => {
+    const watched = await openPage(context, server.url);
+    const { page, problems } = watched;
+    const alert = page.getByRole('alert');
+    const cases = [
+      { token: `sluice_000000000000_${'A'.repeat(43)}`, says: 'the token is not known to this server' },
+      { token: 'hunter2', says: 'the token is not a Sluice token' },
+    ];
+    for (const c of cases) {
+      await signIn(watched, c.token);
+      await alert.filter({ hasText: c.says }).waitFor();
+      expect(await alert.textContent()).toMatch(/^This token was refused: .*admin-token/);
+    }
+    expect(await page.getByText('Signed in as').count()).toBe(0);
+    expect(await page.locator('#token-help').textContent()).toContain('<data-dir>/admin-token');
+    await screenshot(page, 'dashboard-bad-token');
+    expect(problems).toEqual([]);
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    await page.close();
+  }, 60_000);
+});
