@@ -19,6 +19,7 @@ import { acquireDataDirLock } from './data-dir-lock.js';
 import { registerApproveRoutes } from './approve-routes.js';
 import { registerFlagTrackingRoutes } from './flags-tracking-routes.js';
 import { TrackingAggregator } from '../flags/tracking.js';
+import { withGuardedFlags } from '../flags/guarded-plane.js';
 import { ApproveLinks, loadApproveKey } from '../notify/approve-link.js';
 import { liveFromWindow } from './views.js';
 
@@ -91,11 +92,13 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const provider = new BuiltinProvider(proxy, { now: opts.now });
     let apiUrl = '';
     const links = new ApproveLinks({ key: loadApproveKey(dataDir), baseUrl: () => opts.publicUrl ?? process.env.SLUICE_PUBLIC_URL ?? apiUrl, now: opts.now });
+    // Guarded flag rollouts: the flag is the data plane, tracked outcomes the measurements.
+    const guarded = withGuardedFlags({ flags, tracking, store, now: opts.now, traffic: { router: new EmbeddedRouter(proxy), windows: withPreviewWindows(provider, previewService), counters: proxy } });
     const controller = new Controller({
       store,
-      router: new EmbeddedRouter(proxy),
-      windows: withPreviewWindows(provider, previewService),
-      counters: proxy,
+      router: guarded.router,
+      windows: guarded.windows,
+      counters: guarded.counters,
       logger: opts.logger.child({ component: 'controller' }),
       now: opts.now,
       tickMs: opts.tickMs,
@@ -103,7 +106,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     });
     await controller.start();
     cleanups.push(() => controller.stop());
-    const sampler = setInterval(() => provider.sample(store.listRollouts().flatMap((r) => [r.name, previewService(r.name)])), 1000);
+    const sampler = setInterval(() => {
+      provider.sample(store.listRollouts().flatMap((r) => [r.name, previewService(r.name)]));
+      guarded.sample();
+    }, 1000);
     sampler.unref();
     cleanups.push(() => clearInterval(sampler));
 
@@ -112,7 +118,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       const t = now();
       // Not before the current revision started: its predecessor's traffic is another story.
       const startedAt = store.getRollout(service)?.state.startedAt ?? 0;
-      const w = provider.window(service, Math.max(t - LIVE_WINDOW_MS, startedAt), t);
+      const from = Math.max(t - LIVE_WINDOW_MS, startedAt);
+      const w = guarded.window(service, from, t) ?? provider.window(service, from, t);
       return w ? liveFromWindow(w) : undefined;
     };
     const app = buildApp({

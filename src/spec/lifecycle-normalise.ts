@@ -11,7 +11,8 @@ export function normaliseLifecycle(spec: RolloutInput['spec']): Lifecycle {
     out.hooks = spec.hooks.map((h): HookSpec => ({
       name: h.name,
       type: h.type,
-      url: h.url ?? `http://${spec.service.listen}/`,
+      // A flag rollout has no listen address: validation requires a load hook's url there.
+      url: h.url ?? `http://${spec.service?.listen ?? ''}/`,
       timeout: h.timeout,
       retries: h.retries,
       ...(h.metadata ? { metadata: h.metadata } : {}),

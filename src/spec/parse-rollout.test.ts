@@ -122,7 +122,7 @@ spec:
 
   it('treats a "__proto__" key as an ordinary unknown field', () => {
     expect(errorsOf(`${HEAD}${STEPS}  __proto__: {onFailure: x}\n`)).toEqual([
-      'r.yaml:13:3: spec.__proto__: unknown field; allowed fields are service, strategy, analysis, onFailure, onInconclusive, hooks, notifications, undoWindow, progressDeadline',
+      'r.yaml:13:3: spec.__proto__: unknown field; allowed fields are service, flag, strategy, analysis, onFailure, onInconclusive, hooks, notifications, undoWindow, progressDeadline',
     ]);
   });
 
@@ -157,7 +157,7 @@ describe('parseRolloutDocuments: invalid documents', () => {
     {
       name: 'unknown field without a near name lists the allowed ones',
       yaml: `${HEAD}${STEPS}  rollbackOn: errors\n`,
-      errors: ['r.yaml:13:3: spec.rollbackOn: unknown field; allowed fields are service, strategy, analysis, onFailure, onInconclusive, hooks, notifications, undoWindow, progressDeadline'],
+      errors: ['r.yaml:13:3: spec.rollbackOn: unknown field; allowed fields are service, flag, strategy, analysis, onFailure, onInconclusive, hooks, notifications, undoWindow, progressDeadline'],
     },
     {
       name: 'missing fields, at the parent mapping',
@@ -365,11 +365,11 @@ describe('validateRollout (JSON bodies)', () => {
     const { rollout, errors } = validateRollout(bad, 'request body');
     expect(rollout).toBeUndefined();
     expect(errors).toEqual([
-      { file: 'request body', path: 'spec.extra', message: 'unknown field; allowed fields are service, strategy, analysis, onFailure, onInconclusive, hooks, notifications, undoWindow, progressDeadline' },
+      { file: 'request body', path: 'spec.extra', message: 'unknown field; allowed fields are service, flag, strategy, analysis, onFailure, onInconclusive, hooks, notifications, undoWindow, progressDeadline' },
       { file: 'request body', path: 'spec.strategy.canary.steps[0].setWeight', message: 'must be an integer from 0 to 100, got 150' },
       { file: 'request body', path: 'spec.strategy.canary.steps[1].pause.duration', message: 'must not be negative, got -3; expected a duration such as 30s, 5m or 1h30m' },
     ]);
-    expect(formatSpecError(errors[0])).toBe('request body: spec.extra: unknown field; allowed fields are service, strategy, analysis, onFailure, onInconclusive, hooks, notifications, undoWindow, progressDeadline');
+    expect(formatSpecError(errors[0])).toBe('request body: spec.extra: unknown field; allowed fields are service, flag, strategy, analysis, onFailure, onInconclusive, hooks, notifications, undoWindow, progressDeadline');
   });
 
   it('rejects non-objects', () => {

@@ -3,6 +3,7 @@ import type { CanaryStep, Rollout } from './types.js';
 import { normaliseStrategy, strategyInterval } from './routing-normalise.js';
 import { normaliseLifecycle } from './lifecycle-normalise.js';
 import { normaliseBlueGreen } from './blue-green-schema.js';
+import { flagService } from '../flags/guarded.js';
 
 /** Default `maxWeight` of the Flagger shorthand with `stepWeight`. */
 export const DEFAULT_MAX_WEIGHT = 50;
@@ -15,7 +16,9 @@ export function normaliseRollout(input: RolloutInput): Rollout {
     kind: input.kind,
     metadata: { name: metadata.name, ...(metadata.labels ? { labels: metadata.labels } : {}) },
     spec: {
-      service: spec.service,
+      // validation guarantees exactly one of service and flag
+      service: spec.service ?? flagService(spec.flag!),
+      ...(spec.flag ? { flag: { ...spec.flag } } : {}),
       ...(spec.strategy.blueGreen ? normaliseBlueGreen(spec.strategy.blueGreen) : normaliseStrategy(spec.strategy, expandShorthand)),
       ...(spec.analysis ? { analysis: { ...spec.analysis, interval: strategyInterval(spec.strategy, spec.analysis.interval), metrics: spec.analysis.metrics ?? [] } } : {}),
       onFailure: spec.onFailure,

@@ -6,6 +6,7 @@ import { abTest, checkStrategy, matchRules, mirror, stickiness } from './routing
 import { hooks, notifications } from './hook-schema.js';
 import { postPromotionAnalysis, progressDeadline, undoWindow } from './lifecycle-schema.js';
 import { blueGreen } from './blue-green-schema.js';
+import { checkFlagTarget, flagTarget } from './flag-target-schema.js';
 import { API_VERSION, DEFAULT_CONSECUTIVE_ERROR_LIMIT } from './types.js';
 
 /**
@@ -163,7 +164,8 @@ const analysis = object(
 );
 
 const specFields = {
-  service: required(service),
+  service: optional(service),
+  flag: optional(flagTarget),
   strategy: required(object(
     { canary: optional(canary), abTest: optional(abTest), blueGreen: optional(blueGreen) },
     {
@@ -182,7 +184,7 @@ const specFields = {
 
 const spec = object(
   specFields,
-  { description: 'the desired rollout', check: checkSpec },
+  { description: 'the desired rollout', check: checkSpec, jsonSchema: { oneOf: [{ required: ['service'] }, { required: ['flag'] }] } },
 );
 
 /** The Rollout format definition (input form). */
@@ -254,6 +256,7 @@ function checkJudge(value: { minEffect?: number; tolerance?: number }, report: R
 
 function checkSpec(_value: Partial<ObjectOut<typeof specFields>>, report: Report, raw: Readonly<Record<string, unknown>>): void {
   checkStrategy(raw, report);
+  checkFlagTarget(raw, report);
   if (raw.analysis === undefined) {
     const strategy = raw.strategy;
     const canaryRaw = isMapping(strategy) ? strategy.canary : undefined;

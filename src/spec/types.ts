@@ -118,8 +118,24 @@ export interface AnalysisSpec {
   judge?: JudgeSpec;
 }
 
+/**
+ * A guarded flag rollout's target (spec.flag): the share of users served
+ * `variant` is the "canary weight"; the users on it are judged against the rest.
+ */
+export interface FlagTargetSpec {
+  environment: string;
+  key: string;
+  /** The variant being rolled out (default "on"). */
+  variant: string;
+  /** When given, the flag must belong to this FlagSet. */
+  flagSet?: string;
+}
+
 export interface RolloutSpec {
+  /** For a flag rollout (spec.flag) spec/ derives it: listen `flag:ENV/KEY`, canary `KEY=VARIANT`, stable `KEY!=VARIANT` (src/flags/guarded.ts). */
   service: ServiceSpec;
+  /** Set for a guarded flag rollout: the data plane is the flag, the measurements are what applications track per variant. */
+  flag?: FlagTargetSpec;
   /** Always explicit steps after normalisation; the Flagger shorthand is expanded by spec/. */
   steps: CanaryStep[];
   /** Absent: no analysis, steps advance on time and gates alone. */

@@ -1,0 +1,125 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OpenFeature, type Client } from '@openfeature/server-sdk';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log/logger.js';
+import { SluiceProvider } from '../../src/openfeature/index.js';
+import { startControlPlane, type ControlPlane } from '../../src/server/control-plane.js';
+
+/**
+ * Guarded flag rollouts end to end: a real control plane, the real
+ * OpenFeature client with Sluice's provider in an "application" that serves
+ * many users and tracks each request's outcome; the same judge as traffic
+ * rollouts ramps the variant or reverts it to 0%.
+ */
+
+const FLAGS = `
+apiVersion: sluice.dev/v1alpha1
+kind: FlagSet
+metadata: { name: shop, environment: production }
+spec:
+  flags:
+    good-checkout: { variants: { on: true, off: false }, defaultVariant: off }
+    bad-checkout: { variants: { on: true, off: false }, defaultVariant: off }
+`;
+
+const rollout = (name: string, key: string) => `
+apiVersion: sluice.dev/v1alpha1
+kind: Rollout
+metadata: { name: ${name} }
+spec:
+  flag: { environment: production, key: ${key}, variant: on, flagSet: shop }
+  strategy:
+    canary:
+      steps:
+        - setWeight: 10
+        - pause: { duration: 1s }
+        - setWeight: 50
+        - pause: { duration: 1s }
+  analysis:
+    judge: { alpha: 0.01, minEffect: 1, minStepEvents: 5, maxWait: 60s }
+  onInconclusive: rollback
+`;
+
+describe('guarded flag rollouts', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-guarded-'));
+  let plane: ControlPlane;
+  let admin: Record<string, string>;
+  let client: Client;
+  let provider: SluiceProvider;
+
+  const api = async (method: 'GET' | 'POST', path: string, body?: string) => {
+    const res = await request(plane.url + path, { method, headers: { ...admin, ...(body ? { 'content-type': 'application/yaml' } : {}) }, body });
+    return { status: res.statusCode, body: (await res.body.json()) as any };
+  };
+
+  beforeAll(async () => {
+    plane = await startControlPlane({ api: '127.0.0.1:0', dataDir, logger: silentLogger, tickMs: 50 });
+    admin = { authorization: `Bearer ${readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()}`, 'x-sluice-actor': 'e2e' };
+    expect((await api('POST', '/api/v1/flagsets', FLAGS)).status).toBeLessThan(300);
+    const key = plane.flags.createClientKey('production', 'app', 'e2e').secret;
+    provider = new SluiceProvider({ url: plane.url, clientKey: key, flushIntervalMs: 100 });
+    await OpenFeature.setProviderAndWait('guarded', provider);
+    client = OpenFeature.getClient('guarded');
+  });
+
+  afterAll(async () => {
+    await OpenFeature.close();
+    await plane.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** The application: serves users until the rollout ends; users on `on` fail at `badRate`, everyone else at 2%. */
+  async function serve(name: string, key: string, badRate: number): Promise<any> {
+    const deadline = Date.now() + 40_000;
+    let user = 0;
+    for (;;) {
+      const status = await api('GET', `/api/v1/rollouts/${name}`);
+      const phase = status.body.rollout?.phase ?? status.body.phase;
+      if (['promoted', 'rolled-back', 'aborted'].includes(phase)) return status.body;
+      if (Date.now() > deadline) throw new Error(`rollout ${name} still ${phase} after 40 s: ${JSON.stringify(status.body).slice(0, 400)}`);
+      for (let i = 0; i < 2000; i++) {
+        const ctx = { targetingKey: `user-${user++ % 50_000}` };
+        const on = await client.getBooleanValue(key, false, ctx);
+        const failed = Math.random() < (on ? badRate : 0.02);
+        client.track('request', ctx, { value: failed ? 200 : 20, error: failed });
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it('reverts a failing variant to 0% and explains why', async () => {
+    const applied = await api('POST', '/api/v1/rollouts', rollout('bad-flag', 'bad-checkout'));
+    expect(applied.status, JSON.stringify(applied.body)).toBe(201);
+    await serve('bad-flag', 'bad-checkout', 0.3);
+    const flag = plane.flags.flag('production', 'bad-checkout');
+    expect(flag.definition.split).toBeUndefined();
+    expect(await client.getBooleanValue('bad-checkout', true, { targetingKey: 'anyone' })).toBe(false);
+    const events = plane.controller.events('bad-flag');
+    const rolledBack = events.find((e) => e.type === 'rolled-back');
+    expect(rolledBack?.message, JSON.stringify(events.map((e) => [e.type, e.message]))).toMatch(/error/i);
+    expect(rolledBack?.message).toMatch(/rolled back by the sequential judge: canary error rate/);
+    expect(rolledBack?.data).toMatchObject({ rule: 'sequential-judge', canaryWeight: 0, judge: { errors: { verdict: 'fail' } } });
+    const history = plane.flags.history('production', 'bad-checkout');
+    expect(history.some((e) => e.actor === 'rollout/bad-flag')).toBe(true);
+  });
+
+  it('ramps a healthy variant to 100%', async () => {
+    const applied = await api('POST', '/api/v1/rollouts', rollout('good-flag', 'good-checkout'));
+    expect(applied.status, JSON.stringify(applied.body)).toBe(201);
+    const end = await serve('good-flag', 'good-checkout', 0.02);
+    expect(JSON.stringify(end)).toContain('promoted');
+    expect(plane.flags.flag('production', 'good-checkout').definition.split).toEqual({ on: 100 });
+    expect(await client.getBooleanValue('good-checkout', false, { targetingKey: 'anyone' })).toBe(true);
+  });
+
+  it('refuses a spec with both service and flag, with the position', async () => {
+    const both = rollout('both', 'good-checkout').replace('  flag:', '  service: { listen: "127.0.0.1:18080", stable: { upstreams: ["http://127.0.0.1:1"] }, canary: { upstreams: ["http://127.0.0.1:2"] } }\n  flag:');
+    const res = await api('POST', '/api/v1/rollouts', both);
+    expect(res.status).toBe(400);
+    const errors = res.body.error.details.errors as Array<{ path: string; line: number; message: string }>;
+    expect(errors).toEqual([expect.objectContaining({ path: 'spec.flag', line: 7, message: expect.stringMatching(/cannot be used together with "service"/) })]);
+  });
+});
