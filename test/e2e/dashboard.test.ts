@@ -138,6 +138,44 @@ describe('dashboard in Chromium', () => {
     await page.close();
   }, 120_000);
 
+  it('explains an automatic rollback by the sequential judge: the rule, its statistic against the threshold and the counts', async () => {
+    const good = await startSampleService({ version: 'v1', errorRate: 0.01 });
+    const bad = await startSampleService({ version: 'v2', errorRate: 0.3 });
+    const listenApi = `127.0.0.1:${await freePort()}`;
+    const apiLoad = startLoad(`http://${listenApi}`, 80);
+    try {
+      const watched = await openPage(context, server.url);
+      const { page, problems } = watched;
+      await signIn(watched, server.token);
+      const yaml = rolloutYaml({ name: 'api', listen: listenApi, stable: good.url, canary: bad.url, steps: '- setWeight: 50\n- pause: {duration: 1m}', analysis: 'judge: {alpha: 0.01}' });
+      expect((await api('POST', '/rollouts', yaml)).status).toBe(201);
+      await page.locator('tr[data-rollout="api"] a').click();
+      await page.locator('#rollout-phase', { hasText: 'rolled-back' }).waitFor({ timeout: 40_000 });
+      await page.locator('#traffic-split', { hasText: 'stable 100% · canary 0%' }).waitFor();
+
+      const decision = page.locator('li.decision[data-type="rolled-back"]');
+      await decision.locator('summary').click();
+      expect(await decision.locator('.explain.judge').textContent()).toContain('Rule: sequential-judge');
+      expect(await page.locator('.analysis').textContent()).toContain('Sequential judge: failed the canary');
+      const facts = (await decision.locator('.judge-test').first().textContent()) ?? '';
+      const m = /statistic \(log Bayes factor\)([-\d.]+) against threshold ([-\d.]+)/.exec(facts);
+      expect(m, facts).not.toBeNull();
+      expect(Number(m![1])).toBeGreaterThanOrEqual(Number(m![2]));
+      expect(facts).toMatch(/canary(\d+) errors of (\d+) requests/);
+      // What the page shows is what the server stored.
+      const stored = (await api('GET', '/rollouts/api/events')).json.events.find((e: { type: string }) => e.type === 'rolled-back');
+      expect(facts).toContain(`${stored.data.judge.errors.counts.canaryErrors} errors of ${stored.data.judge.errors.counts.canaryRequests} requests`);
+      await page.locator('figure.chart g.marker.bad').first().waitFor();
+      await screenshot(page, 'dashboard-judge-rollback');
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      await apiLoad.stop();
+      await good.close();
+      await bad.close();
+    }
+  }, 90_000);
+
   it('shows a viewer everything but the operator buttons', async () => {
     const created = await api('POST', '/tokens', { name: 'watcher', role: 'viewer' });
     expect(created.status).toBe(201);

@@ -97,7 +97,11 @@ export class RolloutDetail {
     this.controls?.update(v);
     this.renderSteps(v);
     const parts = [v.lastCheck ? explainCheck(v.lastCheck) : null, v.judge ? explainJudge({ errors: v.judge.errors, latency: v.judge.latency }) : null].filter((x) => x !== null);
-    if (v.judge) parts.unshift(h('p', null, `Sequential judge: ${v.judge.passed ? 'passed the canary' : 'still deciding'}; ${v.judge.stepEvents} errors seen at this step.`));
+    if (v.judge) {
+      const failed = v.judge.errors?.verdict === 'fail' || v.judge.latency?.verdict === 'fail';
+      const said = failed ? 'failed the canary' : v.judge.passed ? 'passed the canary' : TERMINAL.includes(v.phase) ? 'did not decide' : 'still deciding';
+      parts.unshift(h('p', null, `Sequential judge: ${said}; ${v.judge.stepEvents} errors seen at this step.`));
+    }
     fill(this.analysis, parts.length ? parts : h('p', { class: 'empty' }, v.rollout.spec.analysis ? 'No check has run yet.' : 'No analysis configured: steps advance on time and gates alone.'));
   }
 
