@@ -4,7 +4,9 @@
 set -euo pipefail
 # prometheus: test/e2e/prometheus.test.ts runs /usr/bin/prometheus (Debian 2.42).
 # chromium: test/e2e/dashboard*.test.ts drive /usr/bin/chromium with playwright-core (fonts-dejavu-core: legible screenshots).
-PACKAGES=(prometheus chromium fonts-dejavu-core ${SLUICE_TEST_PACKAGES:-})
+# haproxy, nginx, wrk: npm run bench:proxy measures the embedded proxy against HAProxy 2.6 and nginx 1.22 with wrk.
+# openssl: src/proxy/tls.test.ts makes certificates; python3: src/proxy/testing.ts blackholeUrl (a listener that never accepts).
+PACKAGES=(prometheus chromium fonts-dejavu-core haproxy nginx wrk openssl python3 ${SLUICE_TEST_PACKAGES:-})
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
