@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT, tempDir } from './harness.js';
 
-/** Debian's Chromium, installed by scripts/system-deps.sh. */
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium, installed by scripts/system-deps.sh (SLUICE_CHROMIUM points elsewhere). */
+export const CHROMIUM = process.env.SLUICE_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOTS = join(ROOT, 'test-output/screenshots');
 
 /**
