@@ -117,7 +117,7 @@ export class WorkerPlanes implements DataPlane {
   async close(): Promise<void> {
     this.closing = true;
     if (!this.started) return;
-    await this.started;
+    await this.started.catch(() => undefined); // workers that never started have nothing to close
     await this.broadcast((id) => ({ t: 'close', id }));
     await Promise.all(
       [...this.members.values()].map(
