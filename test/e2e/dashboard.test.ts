@@ -183,6 +183,9 @@ describe('dashboard in Chromium', () => {
     const { page, problems } = watched;
     await signIn(watched, created.json.secret as string);
     await page.getByText('Signed in as watcher (viewer)').waitFor();
+    // The tab keeps its session across a reload.
+    await page.reload();
+    await page.getByText('Signed in as watcher (viewer)').waitFor();
     await page.locator('tr[data-rollout="web"] a').click();
     await page.locator('#rollout-phase', { hasText: 'aborted' }).waitFor();
     await page.locator('li.decision[data-type="aborted"]').first().waitFor();

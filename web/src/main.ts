@@ -1,4 +1,4 @@
-import { Api, type ApiError } from './api.js';
+import { Api, ApiError } from './api.js';
 import { h, fill } from './dom.js';
 import { loginView } from './login.js';
 import { Model } from './model.js';
@@ -74,11 +74,16 @@ function signedIn(token: string, who: Whoami): void {
 async function boot(): Promise<void> {
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (!token) return signOut();
+  let who: Whoami;
   try {
-    signedIn(token, await new Api(token).whoami());
+    who = await new Api(token).whoami();
   } catch (err) {
-    signOut(`Please sign in again: ${(err as Error).message}`);
+    if (err instanceof ApiError && err.status === 401) return signOut(`Please sign in again: ${err.message}`);
+    // The server is down or restarting: keep the token and let the user try again.
+    fill(root, h('div', { class: 'login' }, h('p', { class: 'error', role: 'alert' }, (err as Error).message), h('button', { type: 'button', onclick: () => void boot() }, 'Try again')));
+    return;
   }
+  signedIn(token, who);
 }
 
 void boot();
