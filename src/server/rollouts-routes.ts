@@ -71,6 +71,11 @@ const COMMANDS: Record<string, { summary: string; body: object; toInput: (b: Rec
   pause: { summary: 'Hold the rollout at its current step', body: {}, toInput: (_b, actor) => ({ type: 'pause', actor }) },
   resume: { summary: 'Continue a paused rollout', body: {}, toInput: (_b, actor) => ({ type: 'resume', actor }) },
   retry: { summary: 'Start a rolled-back or aborted rollout again', body: {}, toInput: (_b, actor) => ({ type: 'retry', actor }) },
+  undo: {
+    summary: 'Within spec.undoWindow after promotion, send all traffic back to the previous stable',
+    body: { reason: { type: 'string', maxLength: 1000, description: 'why, recorded in the history' } },
+    toInput: (b, actor) => ({ type: 'undo', actor, reason: typeof b.reason === 'string' ? b.reason : undefined }),
+  },
 };
 
 /** Rollout endpoints under /api/v1: reading needs viewer, commands operator, apply and delete admin. */
