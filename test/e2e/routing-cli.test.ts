@@ -159,7 +159,7 @@ spec:
     const checks = history.events.filter((e) => e.type === 'check');
     expect(checks.filter((e) => /pass/.test(e.message)).length).toBeGreaterThanOrEqual(3);
     expect(await versionOf(u.listen, {})).toBe('v2');
-  });
+  }, 90_000);
 
   it('an A/B test rolls back a canary failing the matched traffic, and the header then reaches stable', async () => {
     const u = await setup(0.5);
@@ -175,5 +175,5 @@ spec:
     expect((await status('ab-bad')).phase).toBe('rolled-back');
     expect(load.seen.others).toEqual(new Set(['stable']));
     for (let i = 0; i < 5; i++) expect(await versionOf(u.listen, { 'x-beta': '1' })).toBe('v1');
-  });
+  }, 90_000);
 });
