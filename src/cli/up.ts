@@ -26,7 +26,7 @@ export async function runUp(flags: UpFlags): Promise<void> {
     if (e.code === 'EADDRINUSE') throw new CliError(`the API address ${settings.api} is already in use; pick another with --api HOST:PORT`, 1, 'SLUICE_API_LISTEN', undefined, { cause: err });
     throw new CliError(e.message, 1, typeof e.code === 'string' ? e.code : 'SLUICE_UP_FAILED', undefined, { cause: err });
   }
-  process.stderr.write(`sluice: API on ${plane.url}, state in ${settings.dataDir}. Try: sluice apply -f examples/canary-steps.yaml\n`);
+  process.stderr.write(`sluice: API on ${plane.url}, dashboard at ${plane.url}/, state in ${settings.dataDir}. Try: sluice apply -f examples/canary-steps.yaml\n`);
   if (plane.adminToken) {
     process.stderr.write(
       `sluice: created an admin token in ${plane.adminToken.file} (readable by you only). The CLI uses it from this directory on 127.0.0.1;\n` +

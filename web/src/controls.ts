@@ -23,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   { label: 'Resume', verb: 'resume', phases: ['paused'], hint: 'continue a paused rollout' },
   { label: 'Abort', verb: 'abort', body: { reason: 'aborted from the dashboard' }, phases: LIVE, tone: 'danger', hint: 'send all traffic back to stable and stop' },
   { label: 'Retry', verb: 'retry', phases: ['rolled-back', 'aborted'], hint: 'start a rolled-back or aborted rollout again' },
+  { label: 'Undo', verb: 'undo', body: { reason: 'undone from the dashboard' }, phases: ['promoted'], tone: 'danger', hint: 'within the undo window, send all traffic back to the previous stable' },
 ];
 
 /**
