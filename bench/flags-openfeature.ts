@@ -17,13 +17,10 @@ const NOOP: Provider = {
   resolveObjectEvaluation: async (_k, d) => ({ value: d, reason: 'STATIC' }),
 };
 
-/**
- * Sluice's OpenFeature provider over the bench FlagSet, or undefined while the
- * provider is not part of this tree. The provider package is built on top of
- * the plain evaluator (src/flags); whoever adds it wires it in here.
- */
-async function sluiceProvider(_flagSet: FlagSet): Promise<Provider | undefined> {
-  return undefined;
+/** Sluice's OpenFeature provider (sluice/openfeature) over the bench FlagSet, offline. */
+async function sluiceProvider(flagSet: FlagSet): Promise<Provider | undefined> {
+  const { SluiceProvider } = await import('../src/openfeature/index.js');
+  return new SluiceProvider({ flagSets: [flagSet] });
 }
 
 async function through(domain: string, provider: Provider, name: string): Promise<Peer> {

@@ -24,6 +24,8 @@ export interface SluiceProviderOptions {
   clientKey?: string;
   /** Local definitions to start from (JSON saved from GET /sdk/v1/flags, or FlagSet YAML): alone, the provider runs offline. */
   file?: string;
+  /** Definitions given in code (already validated FlagSets of one environment), e.g. for tests and benchmarks. */
+  flagSets?: FlagSet[];
   /** With a YAML `file` holding several environments: which one. */
   environment?: string;
   /** Flags that tracked outcomes are attributed to; default every flag with a percentage split (the ones a guarded rollout moves). */
@@ -75,7 +77,7 @@ export class SluiceProvider implements Provider {
   #flushing: Promise<void> | undefined;
 
   constructor(opts: SluiceProviderOptions) {
-    if (opts.url === undefined && opts.file === undefined) throw new ProviderConfigError('the Sluice provider needs `url` and `clientKey` (a server), `file` (offline), or both');
+    if (opts.url === undefined && opts.file === undefined && opts.flagSets === undefined) throw new ProviderConfigError('the Sluice provider needs `url` and `clientKey` (a server), `file` or `flagSets` (offline), or both');
     if (opts.url !== undefined && !opts.clientKey) throw new ProviderConfigError('the Sluice provider needs `clientKey` with `url`: create one with `sluice flags keys create`');
     this.#opts = opts;
   }
@@ -92,6 +94,7 @@ export class SluiceProvider implements Provider {
 
   async initialize(): Promise<void> {
     const { url, clientKey, file } = this.#opts;
+    if (this.#opts.flagSets !== undefined) this.#use({ environment: this.#opts.environment ?? '', revision: 0, flagSets: this.#opts.flagSets });
     if (file !== undefined) this.#use(loadDefinitionsFile(file, this.#opts.environment));
     if (url === undefined || clientKey === undefined) return;
     const source = new DefinitionsSource({
