@@ -1,6 +1,7 @@
 import { formatDuration } from '../spec/duration.js';
 import type { RolloutView, VersionLive } from '../server/views.js';
 import type { StoredEvent } from '../store/store.js';
+import { isFlagListen } from '../flags/guarded.js';
 
 /** How the CLI prints: a redrawn block on a terminal, plain lines when piped, JSON for programs. */
 export type OutputMode = 'tty' | 'plain' | 'json';
@@ -28,20 +29,34 @@ function stepLabel(v: RolloutView): string {
   return `step ${Math.min(v.step.index + 1, v.step.total)}/${v.step.total}`;
 }
 
-function fmtVersion(v: VersionLive | undefined): string {
-  if (!v) return 'no traffic measured';
-  return `${v.rps.toFixed(1)} rps, ${v.errorRate.toFixed(2)}% errors, p99 ${v.p99 === undefined ? '–' : v.p99.toFixed(1) + ' ms'}`;
+function fmtVersion(v: VersionLive | undefined, tracked = false): string {
+  if (!v) return tracked ? 'nothing tracked yet' : 'no traffic measured';
+  return `${v.rps.toFixed(1)} ${tracked ? 'tracked req/s' : 'rps'}, ${v.errorRate.toFixed(2)}% errors, p99 ${v.p99 === undefined ? '–' : v.p99.toFixed(1) + ' ms'}`;
+}
+
+/** A guarded flag rollout's two sides, named by flag and variant (routes encoded as in flags/guarded.ts). */
+function flagLabels(v: RolloutView): { canary: string; stable: string; width: number; share: number } | undefined {
+  if (!isFlagListen(v.routes.listen)) return undefined;
+  const variant = [...v.routes.canary, ...v.routes.stable].find((u) => u.includes('=') && !u.includes('!=')) ?? 'variant';
+  const canary = variant;
+  const stable = variant.replace('=', '!=');
+  // Once promoted, the variant is the "stable" side and has everyone the weight leaves.
+  const share = v.routes.canary.includes(variant) ? v.canaryWeight : 100 - v.canaryWeight;
+  return { canary, stable, width: Math.max(canary.length, stable.length), share };
 }
 
 /** The multi-line block `status` prints (and redraws on a terminal). */
 export function statusBlock(v: RolloutView, color: boolean): string {
   const phaseColor = color ? PHASE_COLOR[v.phase] ?? '' : '';
   const reset = color ? '\x1b[0m' : '';
+  const flag = flagLabels(v);
   const lines = [
     `${v.name}  revision ${v.revision}  ${phaseColor}${v.phase}${v.pauseReason ? ` (${v.pauseReason})` : ''}${reset}  ${stepLabel(v)}: ${describeStep(v)}`,
-    `  ${progressBar(v.step.percent)}  canary weight ${v.canaryWeight}%${v.routesConfirmed ? '' : '  (routes not yet confirmed by the data plane)'}`,
-    `  stable  ${fmtVersion(v.live?.stable)}`,
-    `  canary  ${fmtVersion(v.live?.canary)}`,
+    flag
+      ? `  ${progressBar(v.step.percent)}  ${flag.canary} served to ${flag.share}% of users${v.routesConfirmed ? '' : '  (not yet confirmed by the flag)'}`
+      : `  ${progressBar(v.step.percent)}  canary weight ${v.canaryWeight}%${v.routesConfirmed ? '' : '  (routes not yet confirmed by the data plane)'}`,
+    `  ${flag ? `${flag.stable.padEnd(flag.width)} ` : 'stable  '}${fmtVersion(v.live?.stable, flag !== undefined)}`,
+    `  ${flag ? `${flag.canary.padEnd(flag.width)} ` : 'canary  '}${fmtVersion(v.live?.canary, flag !== undefined)}`,
     `  ${v.message}`,
   ];
   if (v.lastCheck) lines.push(`  last check: ${v.lastCheck.summary}`);
@@ -55,7 +70,7 @@ export function statusBlock(v: RolloutView, color: boolean): string {
 
 /** One line for piped output. */
 export function statusLine(v: RolloutView): string {
-  return `${time(Date.now())} ${v.name} ${v.phase} ${stepLabel(v)} weight=${v.canaryWeight}% progress=${Math.round(v.step.percent)}% | stable ${fmtVersion(v.live?.stable)} | canary ${fmtVersion(v.live?.canary)} | ${v.message}`;
+  return `${time(Date.now())} ${v.name} ${v.phase} ${stepLabel(v)} ${flagLabels(v) ? `users=${flagLabels(v)!.share}` : `weight=${v.canaryWeight}`}% progress=${Math.round(v.step.percent)}% | stable ${fmtVersion(v.live?.stable)} | canary ${fmtVersion(v.live?.canary)} | ${v.message}`;
 }
 
 export function eventLine(e: StoredEvent): string {
@@ -65,7 +80,7 @@ export function eventLine(e: StoredEvent): string {
 
 export function rolloutTable(rows: RolloutView[]): string {
   const header = ['NAME', 'REVISION', 'PHASE', 'STEP', 'WEIGHT', 'LISTEN', 'MESSAGE'];
-  const body = rows.map((v) => [v.name, String(v.revision), v.phase, stepLabel(v), `${v.canaryWeight}%`, v.routes.listen, v.message]);
+  const body = rows.map((v) => [v.name, String(v.revision), v.phase, stepLabel(v), `${flagLabels(v)?.share ?? v.canaryWeight}%${flagLabels(v) ? ' users' : ''}`, v.routes.listen, v.message]);
   return table([header, ...body]);
 }
 

@@ -6,6 +6,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
 import { SluiceProvider } from '../../src/openfeature/index.js';
+import { rolloutTable, statusBlock } from '../../src/cli/render.js';
 import { startControlPlane, type ControlPlane } from '../../src/server/control-plane.js';
 
 /**
@@ -112,7 +113,16 @@ describe('guarded flag rollouts', () => {
     const end = await serve('good-flag', 'good-checkout', 0.02);
     expect(JSON.stringify(end)).toContain('promoted');
     expect(plane.flags.flag('production', 'good-checkout').definition.split).toEqual({ on: 100 });
+    const steps = plane.controller.events('good-flag').map((e) => [e.type, e.message]);
+    expect(steps.filter(([t]) => t === 'weight-changed').map(([, m]) => m), JSON.stringify(steps)).toEqual([expect.stringMatching(/0% → 10%/), expect.stringMatching(/10% → 50%/)]);
+    expect(steps.at(-2)?.[0] === 'promoted' || steps.at(-1)?.[0] === 'promoted').toBe(true);
     expect(await client.getBooleanValue('good-checkout', false, { targetingKey: 'anyone' })).toBe(true);
+    // What `sluice status` and `sluice get rollouts` print for it, from the API's view.
+    const list = (await api('GET', '/api/v1/rollouts')).body;
+    const block = statusBlock(list.rollouts.find((r: { name: string }) => r.name === 'good-flag'), false);
+    expect(block).toContain('good-checkout=on served to 100% of users');
+    expect(block).toMatch(/good-checkout!=on +\S/);
+    expect(rolloutTable(list.rollouts)).toMatch(/good-flag .* 100% users +flag:production\/good-checkout/);
   });
 
   it('refuses a spec with both service and flag, with the position', async () => {
