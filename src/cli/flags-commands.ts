@@ -72,8 +72,10 @@ export function registerFlagsCommands(program: Command): void {
       if (opts.off) patch.enabled = false;
       if (opts.variant !== undefined) patch.variant = opts.variant;
       if (opts.percent !== undefined) {
-        const p = Number(opts.percent.replace(/%$/, ''));
-        if (!(opts.percent.trim() !== '' && p >= 0 && p <= 100)) throw new CliError(`--percent must be a number from 0 to 100, got "${opts.percent}"`);
+        // Plain decimals only ("12.5", "12.5%"): Number() would also take "0x10" or "1e1".
+        const text = opts.percent.trim().replace(/%$/, '');
+        const p = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+        if (!(p >= 0 && p <= 100)) throw new CliError(`--percent must be a number from 0 to 100 such as 10 or 2.5, got "${opts.percent}"`);
         patch.percent = p;
       }
       if (Object.keys(patch).length === 0) throw new CliError('nothing to change: give --on, --off, --variant and/or --percent');
@@ -107,14 +109,14 @@ export function registerFlagsCommands(program: Command): void {
     .option('--name <name>', 'the FlagSet name', 'imported')
     .option('--out <file>', 'write the YAML here instead of standard output')
     .option('--apply', 'apply the FlagSet to the server instead of printing it')
-    .option('--strict', 'exit 1 (and apply nothing) when anything was dropped')
+    .option('--strict', 'exit 1 (and write or apply nothing) when anything was not imported or would behave differently')
     .action(async (file: string, opts: { environment: string; name: string; out?: string; apply?: boolean; strict?: boolean }) => {
       const { flagSet, notes } = importFlagd(readSource(file), { name: opts.name, environment: opts.environment });
       for (const n of notes) process.stderr.write(`sluice: ${n.kind === 'dropped' ? 'not imported' : 'differs'}: ${n.flag !== undefined ? `flag "${n.flag}": ` : ''}${n.message}\n`);
       const dropped = notes.filter((n) => n.kind === 'dropped').length;
       if (!flagSet) throw new CliError(`nothing could be imported from ${file}`, 1, 'SLUICE_IMPORT_FAILED');
       process.stderr.write(`sluice: ${Object.keys(flagSet.spec.flags).length} flag(s) converted; ${dropped} item(s) not imported, ${notes.length - dropped} behave differently (see above)\n`);
-      if (opts.strict && dropped > 0) throw new CliError(`--strict: ${dropped} item(s) could not be represented; nothing was written or applied`, 1, 'SLUICE_IMPORT_LOSSY');
+      if (opts.strict && notes.length > 0) throw new CliError(`--strict: ${dropped} item(s) not imported and ${notes.length - dropped} that would behave differently; nothing was written or applied`, 1, 'SLUICE_IMPORT_LOSSY');
       const yaml = `# Imported from flagd definitions in ${file} by \`sluice flags import\`.\n${stringify(flagSet, { lineWidth: 0 })}`;
       if (opts.apply) {
         const { results } = await client().apply(yaml, file);

@@ -29,7 +29,8 @@ export async function runUp(flags: UpFlags): Promise<void> {
   process.stderr.write(`sluice: API on ${plane.url}, dashboard at ${plane.url}/, state in ${settings.dataDir}. Try: sluice apply -f examples/canary-steps.yaml\n`);
   if (plane.adminToken) {
     process.stderr.write(
-      `sluice: created an admin token in ${plane.adminToken.file} (readable by you only). The CLI uses it from this directory on 127.0.0.1;\n` +
+      `sluice: created an admin token in ${plane.adminToken.file} (readable by you only).` +
+        (settings.dataDir === '.sluice' ? ' The CLI uses it from this directory on 127.0.0.1;\n' : '\n') +
         `        elsewhere: export SLUICE_TOKEN=$(cat ${plane.adminToken.file}), and \`sluice token create --role viewer --name NAME\` makes tokens for others.\n`,
     );
   }
