@@ -24,6 +24,7 @@ spec:
   flags:
     good-checkout: { variants: { on: true, off: false }, defaultVariant: off }
     bad-checkout: { variants: { on: true, off: false }, defaultVariant: off }
+    slow-checkout: { variants: { on: true, off: false }, defaultVariant: off }
 `;
 
 const rollout = (name: string, key: string) => `
@@ -51,8 +52,8 @@ describe('guarded flag rollouts', () => {
   let client: Client;
   let provider: SluiceProvider;
 
-  const api = async (method: 'GET' | 'POST', path: string, body?: string) => {
-    const res = await request(plane.url + path, { method, headers: { ...admin, ...(body ? { 'content-type': 'application/yaml' } : {}) }, body });
+  const api = async (method: 'GET' | 'POST', path: string, body?: string, type = 'application/yaml') => {
+    const res = await request(plane.url + path, { method, reset: true, headers: { ...admin, ...(body ? { 'content-type': type } : {}) }, body });
     return { status: res.statusCode, body: (await res.body.json()) as any };
   };
 
@@ -131,5 +132,26 @@ describe('guarded flag rollouts', () => {
     expect(res.status).toBe(400);
     const errors = res.body.error.details.errors as Array<{ path: string; line: number; message: string }>;
     expect(errors).toEqual([expect.objectContaining({ path: 'spec.flag', line: 7, message: expect.stringMatching(/cannot be used together with "service"/) })]);
+  });
+
+  it('keeps a guarded rollout through a control-plane restart, and an abort returns the variant to 0%', async () => {
+    const doc = rollout('slow-flag', 'slow-checkout').replace('- pause: { duration: 1s }', '- pause: { duration: 1h }');
+    expect((await api('POST', '/api/v1/rollouts', doc)).status).toBe(201);
+    const deadline = Date.now() + 10_000;
+    while (plane.flags.flag('production', 'slow-checkout').definition.split?.on !== 10) {
+      if (Date.now() > deadline) throw new Error('the first step never set the flag to 10%');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const port = new URL(plane.url).port;
+    await plane.close();
+    plane = await startControlPlane({ api: `127.0.0.1:${port}`, dataDir, logger: silentLogger, tickMs: 50 });
+    const record = plane.controller.get('slow-flag');
+    expect(record?.state.phase).toBe('progressing');
+    expect(record?.state.canaryWeight).toBe(10);
+    expect(plane.flags.flag('production', 'slow-checkout').definition.split).toEqual({ on: 10 });
+    expect(plane.controller.events('slow-flag').at(-1)?.message).toMatch(/re-applied the persisted routes after a restart/);
+    const aborted = await api('POST', '/api/v1/rollouts/slow-flag/abort', JSON.stringify({ reason: 'test' }), 'application/json');
+    expect(aborted.status, JSON.stringify(aborted.body)).toBe(200);
+    expect(plane.flags.flag('production', 'slow-checkout').definition.split).toBeUndefined();
   });
 });
