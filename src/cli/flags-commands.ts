@@ -30,6 +30,9 @@ export function registerFlagsCommands(program: Command): void {
       const source = opts.file === '-' ? 'stdin' : opts.file;
       const text = readSource(opts.file);
       const { errors } = parseFlagSetDocuments(text, source);
+      if (errors.length && /^kind:\s*Rollout\s*$/m.test(text) && !/^kind:\s*FlagSet\s*$/m.test(text)) {
+        throw new CliError(`${source} holds a Rollout, not a FlagSet: apply it with \`sluice apply -f ${opts.file}\``, 1, 'SLUICE_WRONG_KIND');
+      }
       if (errors.length) throw new CliError(`${errors.length} error(s) in ${source}; nothing was applied`, 1, 'SLUICE_INVALID_SPEC', { errors });
       const { results } = await client().apply(text, source);
       if (json()) return print(JSON.stringify({ results }, null, 2));

@@ -137,6 +137,9 @@ async function applyFile(client: ApiClient, file: string, exactlyOne = false): P
   const source = file === '-' ? 'stdin' : file;
   const text = readSource(file);
   const { rollouts, errors } = parseRolloutDocuments(text, source);
+  if (errors.length && /^kind:\s*FlagSet\s*$/m.test(text) && !/^kind:\s*Rollout\s*$/m.test(text)) {
+    throw new CliError(`${source} holds a FlagSet, not a Rollout: apply it with \`sluice flags apply -f ${file}\``, 1, 'SLUICE_WRONG_KIND');
+  }
   if (errors.length) {
     throw new CliError(`${source} is not valid:\n${errors.map((e) => '  ' + formatSpecError(e)).join('\n')}`, 1, 'SLUICE_INVALID_SPEC');
   }
