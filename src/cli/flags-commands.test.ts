@@ -65,7 +65,7 @@ describe('sluice flags', () => {
     const validated = await sluice('validate', bad);
     expect(validated.code).toBe(1);
     expect(validated.stdout).toContain(`${bad}:6:43:`);
-    expect((await sluice('flags', 'set', 'new-checkout', '--percent', 'lots')).stderr).toContain('--percent must be a number from 0 to 100, got "lots"');
+    expect((await sluice('flags', 'set', 'new-checkout', '--percent', 'lots')).stderr).toContain('--percent must be a number from 0 to 100 such as 10 or 2.5, got "lots"');
     expect((await sluice('flags', 'set', 'nope', '--on')).stderr).toContain('no flag "nope" in any environment');
     const setBad = await sluice('flags', 'set', 'new-checkout', '--variant', 'maybe');
     expect(setBad.code).toBe(1);

@@ -140,7 +140,8 @@ describe('EmbeddedRouter with real traffic', () => {
       clearInterval(sampler);
     }
     // Live buffers stay at a few MiB (socket-sized chunks in flight); buffering either body would hold 50.
-    expect(peakBuffers - before.arrayBuffers).toBeLessThan(16 * 1024 * 1024);
+    // 100 MB pass through; buffering them would show here. A few MiB of socket and pool buffers is normal.
+    expect(peakBuffers - before.arrayBuffers).toBeLessThan(32 * 1024 * 1024);
     // RSS is loose (the allocator keeps freed pages): buffering both bodies would add 100 MiB or more.
     expect(peakRss - before.rss).toBeLessThan(80 * 1024 * 1024);
   });

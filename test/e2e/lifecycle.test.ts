@@ -144,9 +144,10 @@ describe('rollout lifecycle through the real CLI and server', () => {
       ...u.yaml,
       steps: '- setWeight: 50\n- pause: {duration: 2s}',
       analysis: 'interval: 1s\nminRequests: 20\ninconclusiveLimit: 30\nmetrics:\n  - {name: success-rate, min: 95}',
-      extra: '  hooks:\n    - {name: load, type: load, rps: 80, duration: 4s}\n',
+      // The load runs while the step is judged; 8 s leaves room for a busy machine to get passing checks in.
+      extra: '  hooks:\n    - {name: load, type: load, rps: 80, duration: 8s}\n',
     });
-    const run = await cli('run', '-f', writeTemp('quiet.yaml', yaml));
+    const run = await cli('run', '-f', writeTemp('quiet.yaml', yaml), '--timeout', '45s');
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const sent = u.stable.served.total + u.canary.served.total;
     expect(sent).toBeGreaterThanOrEqual(250);
@@ -272,7 +273,11 @@ spec:
 
     const promoted = await cli('promote', 'bluegreen');
     expect(promoted.code, promoted.stderr).toBe(0);
-    const switched = await status('bluegreen');
+    // Past the gate the engine still wants one passing check of the preview (never promote blind): up to one interval.
+    const switched = await waitFor(async () => {
+      const s = await status('bluegreen');
+      return s.canaryWeight === 100 ? s : undefined;
+    }, 'the switch after the next passing check', 15_000);
     expect(switched).toMatchObject({ phase: 'progressing', canaryWeight: 100 });
     expect(switched.message).toContain('post-promotion analysis');
     for (let i = 0; i < 10; i++) expect(await versionAt(u.listen)).toBe('green');
