@@ -92,14 +92,14 @@ spec:
         - pause: {duration: 10s}
   analysis:
     # The sequential judge compares canary with stable on every tick: errors, and the
-    # share of requests slower than stable's p90. It rolls back as soon as the evidence
+    # share of requests slower than stable's p75. It rolls back as soon as the evidence
     # is 100:1 against the canary, and lets a healthy one through as soon as a
     # doubling of the error rate is ruled out.
     judge:
       alpha: 0.01
       minStepEvents: 5
       maxWait: 2m
-      latency: {quantile: 0.9, warmupRequests: 300}
+      latency: {quantile: 0.75, warmupRequests: 300}
     # A plain threshold check beside it, Flagger-style.
     interval: 5s
     minRequests: 40
