@@ -218,21 +218,23 @@ export class Controller extends EventEmitter {
       return;
     }
     if (isTerminal(record.state.phase)) return;
-    const current = await this.feedJudge(record);
-    if (isTerminal(current.state.phase)) return;
-    const result = step(current.state, { type: 'tick' }, this.now());
-    if (result.actions.length === 0 && isDeepStrictEqual(result.state, current.state)) return;
-    await this.follow(this.save(current, result, current.version, this.now()), result);
+    const now = this.now();
+    // The judge's batch and the tick are stepped together and saved once.
+    const judged = this.judgeStep(record.state, now);
+    const base = judged?.state ?? record.state;
+    const ticked = isTerminal(base.phase) ? undefined : step(base, { type: 'tick' }, now);
+    const result: StepResult | undefined = ticked && !ticked.rejected ? { state: ticked.state, actions: [...(judged?.actions ?? []), ...ticked.actions] } : judged;
+    if (!result || (result.actions.length === 0 && isDeepStrictEqual(result.state, record.state))) return;
+    await this.follow(this.save(record, result, record.version, now), result);
   }
 
-  /** Hands the judge the counts since its previous batch; returns the record as it stands afterwards. */
-  private async feedJudge(record: RolloutRecord): Promise<RolloutRecord> {
-    if (!this.judgeFeed || !record.state.judge || !canaryServes(record.state)) return record;
-    const batch = this.judgeFeed.next(record.state);
-    if (!batch) return record;
-    const result = step(record.state, { type: 'judge', batch }, this.now());
-    if (result.rejected) return record;
-    return this.follow(this.save(record, result, record.version, this.now()), result);
+  /** The judge's step on the counts since its previous batch; undefined when there is nothing to judge. */
+  private judgeStep(state: RolloutState, now: number): StepResult | undefined {
+    if (!this.judgeFeed || !state.judge || !canaryServes(state)) return undefined;
+    const batch = this.judgeFeed.next(state);
+    if (!batch) return undefined;
+    const result = step(state, { type: 'judge', batch }, now);
+    return result.rejected ? undefined : result;
   }
 
   /** A hook run's result, fed to the engine like any input (a stale one is dropped). */

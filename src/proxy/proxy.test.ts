@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Routes } from '../routers/router.js';
 import { ProxyError } from './errors.js';
 import { EmbeddedProxy } from './proxy.js';
-import { deadUrl, startTestUpstream } from './testing.js';
+import { deadUrl, startTestUpstream, eventually } from './testing.js';
 import type { TestUpstream } from './testing.js';
 
 let stable: TestUpstream;
@@ -56,19 +56,6 @@ function nodeGet(base: string, path: string, headers: Record<string, string>) {
 }
 
 /** Polls `check` until it passes or the deadline expires. */
-async function eventually(check: () => void | Promise<void>, deadlineMs = 5_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-}
-
 /** 'connected' or the error code of a fresh TCP connection to `base`. */
 function connectOutcome(base: string): Promise<string> {
   const { hostname, port } = new URL(base);

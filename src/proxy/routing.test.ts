@@ -9,6 +9,7 @@ import type { Routes } from '../routers/router.js';
 import { BuiltinProvider } from '../metrics/builtin.js';
 import { EmbeddedProxy } from './proxy.js';
 import type { EmbeddedProxyOptions } from './proxy.js';
+import { eventually } from './testing.js';
 
 /**
  * Sticky assignment, A/B rules and mirroring through the real proxy, with real
@@ -91,19 +92,6 @@ async function get(base: string, path = '/', headers: Record<string, string> = {
 }
 
 /** Polls `check` until it passes or the deadline expires. */
-async function eventually(check: () => void, deadlineMs = 5_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
-
 const users = Array.from({ length: 200 }, (_, i) => `user-${i}`);
 
 async function versionsOf(base: string, header: string): Promise<Map<string, string>> {

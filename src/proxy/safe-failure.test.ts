@@ -4,7 +4,7 @@ import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Routes } from '../routers/router.js';
 import { EmbeddedProxy } from './proxy.js';
-import { blackholeUrl, deadUrl, rawExchange, startTestUpstream } from './testing.js';
+import { blackholeUrl, deadUrl, rawExchange, startTestUpstream, eventually } from './testing.js';
 import type { TestUpstream } from './testing.js';
 
 let stable: TestUpstream;
@@ -31,18 +31,6 @@ async function carry(over: Partial<Routes> = {}, options: ConstructorParameters<
 async function get(base: string, path: string, method = 'GET', body?: string) {
   const res = await request(base + path, { method: method as 'GET', body, headers: { connection: 'close' } });
   return { status: res.statusCode, version: res.headers['x-sluice-version'], body: await res.body.text() };
-}
-
-async function eventually(check: () => void, deadlineMs = 5_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      return check();
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
 }
 
 describe('upstream timeouts from the routes', () => {

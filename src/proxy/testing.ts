@@ -228,3 +228,17 @@ export async function blackholeUrl(): Promise<{ url: string; close(): void }> {
     },
   };
 }
+
+/** Retries `check` (which throws, or rejects, while its condition does not hold yet) until it passes or the deadline ends. */
+export async function eventually(check: () => void | Promise<void>, deadlineMs = 5_000, everyMs = 10): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  }
+}

@@ -7,7 +7,7 @@ import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProxyError } from './errors.js';
 import { EmbeddedProxy } from './proxy.js';
-import { startTestUpstream } from './testing.js';
+import { startTestUpstream, eventually } from './testing.js';
 import type { TestUpstream } from './testing.js';
 
 let dir: string;
@@ -44,18 +44,6 @@ function servedName(base: string): Promise<string> {
   });
 }
 
-async function eventually(check: () => Promise<void>, deadlineMs = 10_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sluice-tls-'));
   upstream = await startTestUpstream('stable');
@@ -89,13 +77,13 @@ describe('TLS termination', () => {
 
     // A half-written or invalid pair is refused and the served certificate kept.
     replace(keyFile, 'not a key');
-    await eventually(async () => expect(logs).toContain('proxy kept its previous TLS certificate: the new files are not a valid pair'));
+    await eventually(async () => expect(logs).toContain('proxy kept its previous TLS certificate: the new files are not a valid pair'), 10_000, 50);
     expect(await servedName(base)).toBe('first');
 
     const [nextCert, nextKey] = selfSigned('second');
     replace(keyFile, execFileSync('cat', [nextKey]));
     replace(certFile, execFileSync('cat', [nextCert]));
-    await eventually(async () => expect(await servedName(base)).toBe('second'));
+    await eventually(async () => expect(await servedName(base)).toBe('second'), 10_000, 50);
     expect(logs).toContain('proxy reloaded its TLS certificate');
   });
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Routes } from '../routers/router.js';
 import { ProxyError } from './errors.js';
 import { EmbeddedProxy } from './proxy.js';
-import { startTestUpstream } from './testing.js';
+import { startTestUpstream, eventually } from './testing.js';
 import type { TestUpstream } from './testing.js';
 
 // Worker processes run the compiled proxy (dist/proxy/worker-main.js, built by the test global setup).
@@ -30,18 +30,6 @@ afterAll(async () => {
 async function once(path = '/'): Promise<{ status: number; body: string }> {
   const res = await request(proxy.address('web')! + path, { headers: { connection: 'close' } });
   return { status: res.statusCode, body: await res.body.text() };
-}
-
-async function eventually(check: () => void, deadlineMs = 5_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      return check();
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
 }
 
 describe('EmbeddedProxy with worker processes', () => {
