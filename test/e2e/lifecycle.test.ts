@@ -143,8 +143,10 @@ describe('rollout lifecycle through the real CLI and server', () => {
       name: 'quiet',
       ...u.yaml,
       steps: '- setWeight: 50\n- pause: {duration: 2s}',
-      analysis: 'interval: 1s\nminRequests: 20\ninconclusiveLimit: 30\nmetrics:\n  - {name: success-rate, min: 95}',
-      // The load runs while the step is judged; 8 s leaves room for a busy machine to get passing checks in.
+      // A 3 s window always overlaps the load's last seconds: the check after the load ends still has traffic,
+      // and the hook's result (reported when the load ends) is in before any window is empty.
+      analysis: 'interval: 3s\nminRequests: 20\ninconclusiveLimit: 30\nmetrics:\n  - {name: success-rate, min: 95}',
+      // The load runs while the step is judged.
       extra: '  hooks:\n    - {name: load, type: load, rps: 80, duration: 8s}\n',
     });
     const run = await cli('run', '-f', writeTemp('quiet.yaml', yaml), '--timeout', '45s');
