@@ -87,7 +87,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   void app.register(
     async (api) => {
       registerRolloutRoutes(api, opts.controller, opts.live);
-      registerEventRoutes(api, { controller: opts.controller, history: opts.history, live: opts.live, logger: opts.logger, now: opts.now, ...opts.stream });
+      registerEventRoutes(api, { controller: opts.controller, history: opts.history, live: opts.live, logger: opts.logger, now: opts.now, flags: opts.flags, ...opts.stream });
       registerTokenRoutes(api, { tokens: opts.auth.tokens, logger: opts.logger, now: opts.now ?? Date.now });
       if (opts.flags) registerFlagRoutes(api, opts.flags);
       let doc: unknown;

@@ -2,6 +2,7 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEventStream, type SseMessage } from '../cli/event-stream.js';
 import { testApp, testRolloutYaml } from './auth-testing.js';
+import { startFlagsServer } from './flags-testing.js';
 
 /** The event stream over a real socket, read by a real HTTP client. */
 
@@ -144,5 +145,71 @@ describe('GET /api/v1/events', () => {
     const deadline = Date.now() + 5000;
     while (!stream.ended() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(stream.ended()).toBe(true);
+  });
+});
+
+describe('GET /api/v1/events: flag changes', () => {
+  const FLAGS = `apiVersion: sluice.dev/v1alpha1
+kind: FlagSet
+metadata: {name: shop, environment: production}
+spec:
+  flags:
+    new-checkout: {variants: {on: true, off: false}, defaultVariant: off}
+    banner: {variants: {on: true, off: false}, defaultVariant: off}
+`;
+  const ROLLOUT = `apiVersion: sluice.dev/v1alpha1
+kind: Rollout
+metadata: {name: checkout}
+spec:
+  flag: {environment: production, key: new-checkout, variant: on}
+  strategy:
+    canary:
+      steps:
+        - setWeight: 10
+        - pause: {}
+`;
+
+  it('sends each change as `event: flag` without an id to streams that follow every rollout, and none to a filtered stream', async () => {
+    const server = await startFlagsServer();
+    cleanups.push(() => server.close());
+    expect((await server.api('POST', '/api/v1/flagsets', FLAGS)).status).toBe(201);
+    expect((await server.api('POST', '/api/v1/rollouts', ROLLOUT)).status).toBe(201);
+    const all = await open(`${server.url}/api/v1/events?after=0`, server.operator);
+    const one = await open(`${server.url}/api/v1/events?rollout=checkout&after=0`, server.operator);
+    await all.until((m) => m.event === 'state' && data(m).name === 'checkout', 'the rollout state');
+    const lastRolloutId = all.messages.filter((m) => m.hasId).at(-1)!.lastEventId;
+    expect(lastRolloutId).not.toBe('');
+
+    const patched = await server.api('PATCH', '/api/v1/flags/production/new-checkout', { variant: 'on', percent: 25 });
+    expect(patched.status).toBe(200);
+    const changed = await all.until((m) => m.event === 'flag' && data(m).actor === 'admin', 'the flag change');
+    expect(data(changed)).toEqual({
+      environment: 'production',
+      revision: expect.any(Number),
+      actor: 'admin',
+      time: expect.any(Number),
+      flags: [expect.objectContaining({ environment: 'production', key: 'new-checkout', flagSet: 'shop', enabled: true, split: { on: 25 }, updatedBy: 'admin' })],
+      removed: [],
+    });
+    // The guarded rollout's own moves come the same way: promoted, it serves the variant to everyone.
+    const promoted = await server.api('POST', '/api/v1/rollouts/checkout/promote');
+    expect(promoted.status).toBe(200);
+    const byRollout = await all.until((m) => m.event === 'flag' && data(m).actor === 'rollout/checkout', 'the rollout\'s flag change');
+    expect(data(byRollout).flags).toMatchObject([{ key: 'new-checkout', split: { on: 100 }, updatedBy: 'rollout/checkout' }]);
+    // No id: a reconnect still resumes after the last rollout event.
+    expect(changed.hasId).toBe(false);
+    expect(changed.lastEventId).toBe(lastRolloutId);
+    const { body: listed } = await server.api('GET', '/api/v1/flags?environment=production&key=new-checkout');
+    expect(data(byRollout).flags).toEqual(listed.flags);
+
+    // Re-applying the set without a flag reports it removed (and new-checkout, back to its document, changed).
+    expect((await server.api('POST', '/api/v1/flagsets', FLAGS.replace(/\n {4}banner:.*\n/, '\n'))).status).toBe(200);
+    const removed = await all.until((m) => m.event === 'flag' && data(m).removed.length > 0, 'the removal');
+    expect(data(removed)).toMatchObject({ environment: 'production', removed: ['banner'] });
+    expect(data(removed).flags.map((f: { key: string; split?: unknown }) => [f.key, f.split])).toEqual([['new-checkout', undefined]]);
+    expect(data(removed).revision).toBeGreaterThan(data(changed).revision);
+
+    await one.until((_m, msgs) => msgs.filter((m) => m.event === 'metrics').length >= 1, 'metrics on the filtered stream');
+    expect(one.messages.filter((m) => m.event === 'flag')).toEqual([]);
   });
 });

@@ -1,9 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Controller } from '../controller/controller.js';
+import type { FlagChange, FlagService } from '../flags/service.js';
 import type { Logger } from '../log/logger.js';
 import type { Store, StoredEvent } from '../store/store.js';
 import { ApiError } from './errors.js';
+import { flagSummary, type FlagSummary } from './flags-routes.js';
 import { rolloutView, type LiveStats } from './views.js';
 
 /** Where replayed events come from (the store). */
@@ -19,6 +21,26 @@ export interface EventStreamOptions {
   /** A comment line this often keeps proxies and clients from timing out (ms, default 15000). */
   heartbeatMs?: number;
   now?: () => number;
+  /** Flag changes go to streams that follow every rollout, as `event: flag`. */
+  flags?: Pick<FlagService, 'subscribe' | 'flags'>;
+}
+
+/**
+ * `event: flag` of the stream: one committed change to an environment's
+ * flags, with the changed flags as `GET /flags` lists them and the keys that
+ * no longer exist. It carries no `id:`, so Last-Event-ID keeps naming the
+ * last rollout event; a client that reconnects reads `GET /flags` again.
+ */
+export interface FlagStreamEvent {
+  environment: string;
+  /** The environment's flag revision after the change. */
+  revision: number;
+  actor: string;
+  /** ms since the epoch */
+  time: number;
+  flags: FlagSummary[];
+  /** Keys of the changed flags that were deleted. */
+  removed: string[];
 }
 
 /** A client that reads slower than this many buffered bytes is cut off (it reconnects with Last-Event-ID). */
@@ -37,7 +59,9 @@ interface Stream {
 const DESCRIPTION = `Server-Sent Events. \`event: decision\` carries a stored event (the \`id:\` is its seq, so a
 reconnect with Last-Event-ID resumes after it); \`event: state\` the rollout view whenever it changes (and once
 on connect); \`event: metrics\` {rollout, time, live} with per-version rates every second; \`event: gone\` when a
-rollout is deleted; comment lines are heartbeats.`;
+rollout is deleted; comment lines are heartbeats. Without a rollout filter, \`event: flag\` {environment, revision,
+actor, time, flags, removed} follows every change to feature flags (\`flags\` as GET /flags lists them, \`removed\` the
+deleted keys); it has no id, so Last-Event-ID keeps naming rollout events.`;
 
 /** `GET /api/v1/events[?rollout=NAME]`: rollout changes, decisions and live metrics as Server-Sent Events. */
 export function registerEventRoutes(api: FastifyInstance, opts: EventStreamOptions): void {
@@ -55,8 +79,16 @@ export function registerEventRoutes(api: FastifyInstance, opts: EventStreamOptio
     }
   };
   controller.on('events', onEvents);
+  const flags = opts.flags;
+  const unsubscribeFlags = flags?.subscribe((change) => {
+    const followers = [...streams].filter((s) => s.rollout === undefined);
+    if (!followers.length) return;
+    const event = flagEvent(flags, change);
+    for (const s of followers) send(s, 'flag', event);
+  });
   api.addHook('preClose', async () => {
     controller.off('events', onEvents);
+    unsubscribeFlags?.();
     for (const s of streams) s.res.end();
   });
 
@@ -147,6 +179,20 @@ export function registerEventRoutes(api: FastifyInstance, opts: EventStreamOptio
       if (page.length < REPLAY_PAGE || s.res.destroyed) return;
     }
   }
+}
+
+function flagEvent(flags: Pick<FlagService, 'flags'>, change: FlagChange): FlagStreamEvent {
+  const changed = new Set(change.flags);
+  const current = flags.flags({ environment: change.environment }).filter((f) => changed.has(f.key));
+  const present = new Set(current.map((f) => f.key));
+  return {
+    environment: change.environment,
+    revision: change.revision,
+    actor: change.actor,
+    time: change.time,
+    flags: current.map(flagSummary),
+    removed: change.flags.filter((k) => !present.has(k)),
+  };
 }
 
 function send(s: Stream, event: string, data: unknown, id?: number): void {

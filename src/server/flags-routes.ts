@@ -50,7 +50,7 @@ export function registerFlagRoutes(api: FastifyInstance, flags: FlagService): vo
   });
 
   api.get<{ Querystring: { environment?: string; key?: string } }>('/flags', { ...VIEWER, schema: { summary: 'Flags, by environment and key', tags: TAGS } }, async (req) => ({
-    flags: flags.flags({ environment: req.query.environment, key: req.query.key }).map(summary),
+    flags: flags.flags({ environment: req.query.environment, key: req.query.key }).map(flagSummary),
   }));
 
   api.get<{ Params: EnvKey }>('/flags/:environment/:key', { ...VIEWER, schema: { summary: 'One flag with its definition', tags: TAGS } }, async (req) =>
@@ -94,8 +94,8 @@ export function registerFlagRoutes(api: FastifyInstance, flags: FlagService): vo
   }));
 }
 
-/** A flag as listed: the fields a table shows. */
-function summary(f: FlagView) {
+/** A flag as listed (GET /flags, the event stream's `event: flag`): the fields a table shows. */
+export function flagSummary(f: FlagView) {
   const d = f.definition;
   return {
     environment: f.environment,
@@ -114,7 +114,7 @@ function summary(f: FlagView) {
   };
 }
 
-export type FlagSummary = ReturnType<typeof summary>;
+export type FlagSummary = ReturnType<typeof flagSummary>;
 
 function parseBody(body: unknown, source: string): FlagSet[] {
   if (typeof body === 'string') {
