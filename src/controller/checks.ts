@@ -8,7 +8,7 @@ import type { RolloutRecord } from '../store/store.js';
 /** Per-version figures for one service over [from, to]; undefined when the service is not measured at all. */
 export interface WindowSource {
   window(service: string, from: number, to: number): { from: number; to: number; canary: VersionWindow; stable: VersionWindow; mirror?: VersionWindow } | undefined;
-  /** Note that the service's routes just changed, so a window can start exactly here. */
+  /** Take a sample now: the service's routes just changed, or a check is about to be measured, so a window can start or end exactly here. */
   mark?(service: string): void;
 }
 

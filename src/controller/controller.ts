@@ -262,6 +262,8 @@ export class Controller extends EventEmitter {
       if (pending.actions.some((a) => a.type === 'setRoutes')) current = await this.confirm(current);
       const check = pending.actions.find((a) => a.type === 'runCheck');
       if (!check || check.type !== 'runCheck') return current;
+      // A sample now ends this window and starts the next one at the same counters.
+      this.windows.mark?.(current.name);
       const measured = await measureCheck(this.windows, current, check.from, check.to);
       pending = step(current.state, { type: 'check', result: measured }, this.now());
       if (pending.rejected) return current;

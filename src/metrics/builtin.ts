@@ -61,17 +61,27 @@ export class BuiltinProvider implements MetricProvider {
     }
   }
 
-  /** Takes a sample of one service now: called when its routes change, so windows can start exactly there. */
+  /**
+   * Takes a sample of one service now: called when its routes change, so
+   * windows can start exactly there, and just before a check is measured, so
+   * that check's window ends there and the next one starts there.
+   */
   mark(service: string): void {
     this.sample([service]);
   }
 
-  /** Per-version figures over [from, to]; undefined if the proxy does not carry the service. */
+  /**
+   * Per-version figures over [from, to]; undefined if the proxy does not carry the service.
+   * Both ends are the sample nearest their time (the current counters are a candidate for
+   * the end), so back-to-back windows share the sample between them: no request is lost
+   * or counted twice, and a window never collapses because its start was rounded up to a
+   * sample while its end was rounded down to the same one.
+   */
   window(service: string, from: number, to: number): MeasuredWindow | undefined {
     const latest = this.source.snapshot(service);
     if (!latest) return undefined;
     const list = this.samples.get(service) ?? [];
-    const end = to >= latest.at - 1 ? latest : (findAtOrBefore(list, to) ?? latest);
+    const end = closestTo([...list, latest], to)!;
     const start = closestTo(list, from);
     // No sample early enough: counters began at zero when the proxy started.
     const base = start && start.at <= end.at ? start : undefined;
@@ -112,11 +122,6 @@ function metricValue(metric: string, v: VersionWindow): number | undefined | 'un
     default:
       return 'unknown';
   }
-}
-
-function findAtOrBefore(list: ServiceSnapshot[], t: number): ServiceSnapshot | undefined {
-  for (let i = list.length - 1; i >= 0; i--) if (list[i]!.at <= t) return list[i];
-  return undefined;
 }
 
 /**
