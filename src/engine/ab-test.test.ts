@@ -56,22 +56,31 @@ describe('the A/B strategy in the engine', () => {
     expect(state.routes).toMatchObject({ canaryWeight: 0, match: [{ headers: { 'x-beta': { exact: '1' } } }] });
     expect(actions.filter((a) => a.type === 'setRoutes')).toHaveLength(1);
     expect(state.phase).toBe('progressing');
-    expect(state.message).toBe('step 1/1: waiting for 3 passing checks in a row at 0% canary + matched requests');
+    expect(state.message).toBe('step 1/1: waiting for 3 passing checks at 0% canary + matched requests');
     const early = step(state, { type: 'tick' }, 5_000);
     expect(runChecks(early.actions)).toEqual([]);
   });
 
-  it('promotes after `iterations` passing checks in a row', () => {
+  it('promotes after `iterations` passing checks', () => {
     const { state, checks } = drive(initialState('shop', 1, specOf(AB), 0).state, ['pass', 'pass', 'pass']);
     expect(checks).toBe(3);
     expect(state.phase).toBe('promoted');
     expect(state.routes).toEqual({ listen: '127.0.0.1:8080', stable: ['http://127.0.0.1:9002'], canary: [], canaryWeight: 0 });
   });
 
-  it('needs the passes in a row: a pass, an inconclusive check, then three more passes', () => {
-    const { state, checks } = drive(initialState('shop', 1, specOf(AB), 0).state, ['pass', 'inconclusive', 'pass', 'pass', 'pass']);
+  it('an inconclusive check (too few matched requests) keeps the passes earned: pass, inconclusive, pass, pass promotes', () => {
+    const { state, checks } = drive(initialState('shop', 1, specOf(AB), 0).state, ['pass', 'inconclusive', 'pass', 'pass']);
+    expect(checks).toBe(4);
+    expect(state.phase).toBe('promoted');
+  });
+
+  it('a tolerated failed check starts the count again: pass, fail, then three more passes', () => {
+    const spec = specOf(AB, '  analysis:\n    interval: 10s\n    failureLimit: 1\n    metrics: [{name: success-rate, min: 99}]\n');
+    const { state, checks } = drive(initialState('shop', 1, spec, 0).state, ['pass', 'fail', 'pass', 'pass', 'pass']);
     expect(checks).toBe(5);
     expect(state.phase).toBe('promoted');
+    const early = drive(initialState('shop', 1, spec, 0).state, ['pass', 'fail', 'pass', 'pass']);
+    expect(early.state.phase).toBe('progressing');
   });
 
   it('rolls back on a failed check, and the rollback routes carry no match rule', () => {

@@ -39,7 +39,8 @@ export function scheduleCheck(draft: Draft): void {
  * Take a check's result: count it, record it, and act on it — a fail past the
  * failure limit rolls back, inconclusive checks past their limit pause or roll
  * back, a pass may finish the step. A pass only counts toward the step when
- * its whole window lies inside the step, i.e. at the current weight.
+ * its whole window lies inside the step, i.e. at the current weight; a fail
+ * starts the step's count of passes again, an inconclusive check leaves it.
  */
 export function takeCheck(draft: Draft, result: CheckResult): Rejection | undefined {
   const { state } = draft;
@@ -79,8 +80,12 @@ export function takeCheck(draft: Draft, result: CheckResult): Rejection | undefi
     if (state.phase === 'progressing') settle(draft);
     return undefined;
   }
-  counters.passesThisStep = 0;
+  // An inconclusive check (say an empty window before a load hook's traffic arrives, or after
+  // it ends) is no evidence either way: it counts toward inconclusiveLimit only, as Argo counts
+  // inconclusive measurements apart from successes and failures, and keeps the passes this step
+  // has earned. Only a failed check erases them.
   if (result.verdict === 'fail') {
+    counters.passesThisStep = 0;
     counters.failures += 1;
     counters.inconclusiveInARow = 0;
     if (counters.failures > spec.failureLimit) {

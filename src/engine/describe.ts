@@ -44,10 +44,11 @@ export function waitingMessage(state: RolloutState, now: number): string {
   if ('analysis' in step) {
     const needed = step.analysis.checks;
     const passes = state.analysis.passesThisStep;
+    // Inconclusive checks neither count nor break the run; a failed one starts it again.
     if (passes === 0) {
-      return `${label}: waiting for ${needed} passing check${needed === 1 ? '' : 's'} in a row at ${weight(state)}`;
+      return `${label}: waiting for ${needed} passing check${needed === 1 ? '' : 's'} at ${weight(state)}`;
     }
-    return `${label}: ${passes} of ${needed} checks passed in a row at ${weight(state)}`;
+    return `${label}: ${passes} of ${needed} checks passed at ${weight(state)}`;
   }
   if ('pause' in step) return pausedMessage(state);
   return `${label}: canary weight ${state.canaryWeight}%`;

@@ -15,8 +15,9 @@ import { settlePostPromotion, startPostPromotion } from './lifecycle.js';
 
 /**
  * Whether the current step's wait is over. Never advances blind: while checks
- * can run (analysis configured, canary has traffic) a timed pause also needs
- * the latest check of this step to have passed, and so does promotion.
+ * can run (analysis configured, canary has traffic) a timed pause also needs a
+ * check of this step to have passed with no failed one since, and so does
+ * promotion (inconclusive checks in between neither help nor hurt).
  * An analysis step with nothing to measure completes at once, like a pause.
  */
 export function isStepDone(state: RolloutState, now: number): boolean {

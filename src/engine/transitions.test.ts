@@ -211,16 +211,39 @@ const cases: Array<{ name: string; spec: RolloutSpec; inputs: Array<[number, Inp
     name: 'a pass measured partly before the current step began does not count',
     spec: spec([{ setWeight: 10 }, { pause: {} }, { analysis: { checks: 1 } }], {}),
     inputs: [[10_000, tick], [12_000, resume], [13_000, check('pass', 0, 10_000)]],
-    want: { phase: 'progressing', stepIndex: 2, events: ['check'], counters: { passesThisStep: 0, checks: 1 }, message: /waiting for 1 passing check in a row/ },
+    want: { phase: 'progressing', stepIndex: 2, events: ['check'], counters: { passesThisStep: 0, checks: 1 }, message: /waiting for 1 passing check at 10% canary/ },
   },
   {
-    name: 'an analysis step counts passes in a row: an inconclusive check starts the count again',
+    name: 'an inconclusive check neither counts nor erases the passes an analysis step has earned',
     spec: spec([{ setWeight: 20 }, { analysis: { checks: 2 } }, { setWeight: 40 }, { pause: {} }], {}),
     inputs: [[10_000, tick], [10_001, check('pass', 0, 10_000)], [20_001, tick], [20_002, check('inconclusive', 10_000, 20_001)]],
     want: {
-      stepIndex: 1, counters: { passesThisStep: 0, inconclusiveInARow: 1 },
-      message: 'step 2/4: waiting for 2 passing checks in a row at 20% canary; check inconclusive (1 in a row, 1 tolerated): only 12 canary requests in the window; need 50',
+      stepIndex: 1, counters: { passesThisStep: 1, inconclusiveInARow: 1 },
+      message: 'step 2/4: 1 of 2 checks passed at 20% canary; check inconclusive (1 in a row, 1 tolerated): only 12 canary requests in the window; need 50',
     },
+  },
+  {
+    // A load hook starts the traffic: the window before it (or after it ends) is empty.
+    name: 'pass, an empty-window inconclusive check, pass: the analysis step advances',
+    spec: spec([{ setWeight: 20 }, { analysis: { checks: 2 } }, { setWeight: 40 }, { pause: {} }], {}),
+    inputs: [
+      [10_000, tick], [10_001, check('pass', 0, 10_000)],
+      [20_001, tick], [20_002, { type: 'check', result: { verdict: 'inconclusive', from: 10_001, to: 20_001, canary: { requests: 0, errors: 0 }, stable: { requests: 0, errors: 0 }, metrics: [{ name: 'success-rate', verdict: 'inconclusive', min: 99, samples: 0, reason: 'no canary requests in the window' }], summary: 'inconclusive: no canary requests in the window' } }],
+      [30_002, tick], [30_003, check('pass', 20_002, 30_002)],
+    ],
+    want: { phase: 'paused', pauseReason: 'gate', stepIndex: 3, weight: 40, events: ['check', 'weight-changed', 'paused'], counters: { inconclusiveInARow: 0 } },
+  },
+  {
+    name: 'a tolerated failed check erases the passes an analysis step has earned',
+    spec: spec([{ setWeight: 20 }, { analysis: { checks: 2 } }, { setWeight: 40 }, { pause: {} }], {}),
+    inputs: [[10_000, tick], [10_001, check('pass', 0, 10_000)], [20_001, tick], [20_002, check('fail', 10_000, 20_001)], [30_002, tick], [30_003, check('pass', 20_002, 30_002)]],
+    want: { phase: 'progressing', stepIndex: 1, weight: 20, counters: { passesThisStep: 1, failures: 1 }, message: 'step 2/4: 1 of 2 checks passed at 20% canary' },
+  },
+  {
+    name: 'a timed pause moves on after its duration on a pass earned before an inconclusive check',
+    spec: STRICT,
+    inputs: [[10_000, tick], [10_001, check('pass', 0, 10_000)], [20_001, tick], [20_002, check('inconclusive', 10_000, 20_001)], [60_000, tick]],
+    want: { phase: 'promoted', events: ['promoted'] },
   },
   {
     name: 'an analysis step completes after N passes in a row',

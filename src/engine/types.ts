@@ -30,7 +30,7 @@ export interface AnalysisCounters {
   failures: number;
   /** Inconclusive checks in a row (reset by a pass or a fail). */
   inconclusiveInARow: number;
-  /** Passing checks since the current step began (gates `analysis` steps and promotion). */
+  /** Passing checks since the current step began or its last failed check; inconclusive ones leave it (gates `analysis` steps and promotion). */
   passesThisStep: number;
   /** Checks run in this revision. */
   checks: number;

@@ -30,7 +30,7 @@ export const blueGreen = object(
     previewListen: optional(hostPort('a second address where every request goes to the new version (a preview listener of its own)', '127.0.0.1:8081')),
     autoPromotionSeconds: optional(integer({ description: 'promote this long after the preview is up (and its analysis passed); without it a person promotes (sluice promote, or the approve link)', min: 1, max: 7 * 24 * 3600 })),
     prePromotionAnalysis: optional(object(
-      { checks: required(integer({ description: 'analysis checks in a row that must pass on the preview traffic', min: 1 })) },
+      { checks: required(integer({ description: 'analysis checks that must pass on the preview traffic (a failed check starts the count again)', min: 1 })) },
       { description: 'judge the preview traffic with spec.analysis before promotion' },
     )),
     postPromotionAnalysis: optional(postPromotionAnalysis),

@@ -82,8 +82,8 @@ const step = oneKeyOf(
       { description: 'wait for a duration, or until promoted by hand when no duration is given', nullAsEmpty: true },
     ),
     analysis: object(
-      { checks: withDefault(integer({ description: 'analysis checks in a row that must pass', min: 1 }), 1) },
-      { description: 'wait until this many analysis checks in a row have passed at the current weight', nullAsEmpty: true },
+      { checks: withDefault(integer({ description: 'analysis checks that must pass (a failed check starts the count again)', min: 1 }), 1) },
+      { description: 'wait until this many analysis checks have passed at the current weight, with no failed check since', nullAsEmpty: true },
     ),
   },
   'one step: exactly one of setWeight, pause or analysis',

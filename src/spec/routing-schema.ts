@@ -171,7 +171,7 @@ export const mirror = object(
 export const abTest = object(
   {
     match: required(matchRules),
-    iterations: required(integer({ description: 'analysis checks in a row that must pass on the matched traffic before promotion', min: 1 })),
+    iterations: required(integer({ description: 'analysis checks that must pass on the matched traffic before promotion (a failed check starts the count again)', min: 1 })),
     interval: optional(duration('how often a check runs (default: spec.analysis.interval)')),
   },
   { description: 'the A/B strategy: requests matching a rule go to the canary, all others to stable; after `iterations` passing checks the canary is promoted, a failure rolls it back' },

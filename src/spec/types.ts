@@ -48,7 +48,7 @@ export type CanaryStep =
   | { setWeight: number }
   /** duration omitted: a manual gate, waits for `sluice promote`. */
   | { pause: { duration?: Millis } }
-  /** Wait until `checks` analysis checks in a row have passed at the current weight. */
+  /** Wait until `checks` analysis checks have passed at the current weight with no failed check since (inconclusive ones neither count nor break the run). */
   | { analysis: { checks: number } };
 
 export type BuiltinMetricName = OwnMetricName | `mirror-${OwnMetricName}`;

@@ -142,10 +142,10 @@ describe('rollout lifecycle through the real CLI and server', () => {
     const yaml = rolloutYaml({
       name: 'quiet',
       ...u.yaml,
-      steps: '- setWeight: 50\n- pause: {duration: 2s}',
-      // A 3 s window always overlaps the load's last seconds: the check after the load ends still has traffic,
-      // and the hook's result (reported when the load ends) is in before any window is empty.
-      analysis: 'interval: 3s\nminRequests: 20\ninconclusiveLimit: 30\nmetrics:\n  - {name: success-rate, min: 95}',
+      steps: '- setWeight: 50\n- analysis: {checks: 3}',
+      // Short 1 s windows: each must see the load's traffic (none may collapse to an empty one), and the
+      // empty windows after the load ends (before the hook's result is in) must not erase the passes earned.
+      analysis: 'interval: 1s\nminRequests: 20\ninconclusiveLimit: 30\nmetrics:\n  - {name: success-rate, min: 95}',
       // The load runs while the step is judged.
       extra: '  hooks:\n    - {name: load, type: load, rps: 80, duration: 8s}\n',
     });
@@ -154,8 +154,9 @@ describe('rollout lifecycle through the real CLI and server', () => {
     const sent = u.stable.served.total + u.canary.served.total;
     expect(sent).toBeGreaterThanOrEqual(250);
     expect(u.canary.served.total).toBeGreaterThan(sent * 0.3);
-    const history = JSON.parse((await cli('history', 'quiet', '-o', 'json')).stdout).events as Array<{ type: string; data?: { load?: { sent: number } } }>;
+    const history = JSON.parse((await cli('history', 'quiet', '-o', 'json')).stdout).events as Array<{ type: string; data?: { load?: { sent: number }; verdict?: string } }>;
     expect(history.find((e) => e.type === 'hook')!.data!.load!.sent).toBeGreaterThanOrEqual(300);
+    expect(history.filter((e) => e.type === 'check' && e.data?.verdict === 'pass').length).toBeGreaterThanOrEqual(3);
   });
 
   it('sluice undo returns a promoted rollout to the previous stable within the window, once', async () => {

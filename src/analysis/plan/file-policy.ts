@@ -144,8 +144,9 @@ function startRun(rules: Rules): PolicyRun {
       settle(now);
       return;
     }
-    passesThisStep = 0;
+    // As in the engine: an inconclusive check keeps the step's passes, a failed one erases them.
     if (verdict === 'fail') {
+      passesThisStep = 0;
       inconclusiveInARow = 0;
       if (++failures > checks!.failureLimit) end('rolledBack', `${failures} failed checks > failureLimit ${checks!.failureLimit}; last: ${summary}`);
       return;
