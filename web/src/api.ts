@@ -37,6 +37,10 @@ export class Api {
     return this.request<T>('POST', path, body);
   }
 
+  patch<T>(path: string, body: Record<string, unknown>): Promise<T> {
+    return this.request<T>('PATCH', path, body);
+  }
+
   whoami(): Promise<Whoami> {
     return this.get<Whoami>('/whoami');
   }

@@ -20,6 +20,9 @@ export interface ChartOptions {
   minMax: number;
 }
 
+/** What the two series are called (a flag rollout's are its variant's users and everyone else). */
+export type SeriesLabels = Record<(typeof SERIES)[number], string>;
+
 const W = 420;
 const H = 170;
 const PAD = { left: 34, right: 10, top: 10, bottom: 22 };
@@ -44,6 +47,8 @@ export class LineChart {
   readonly el: HTMLElement;
   private readonly plot: SVGSVGElement;
   private readonly latest: HTMLElement;
+  /** Set by the owner; used from the next update. */
+  labels: SeriesLabels = { stable: 'stable', canary: 'canary' };
 
   constructor(private readonly opts: ChartOptions) {
     this.plot = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', class: 'chart-plot', 'aria-label': `${opts.title}: no data yet` });
@@ -99,8 +104,8 @@ export class LineChart {
     fill(this.plot, grid, ticks, marks, lines);
 
     const last = [...values].reverse().find((p) => SERIES.some((k) => p.v[k] !== undefined));
-    const text = last ? SERIES.map((k) => `${k} ${last.v[k] === undefined ? '–' : this.opts.format(last.v[k]!)}`).join(' · ') : 'waiting for traffic…';
+    const text = last ? SERIES.map((k) => `${this.labels[k]} ${last.v[k] === undefined ? '–' : this.opts.format(last.v[k]!)}`).join(' · ') : 'waiting for traffic…';
     this.latest.textContent = text;
-    this.plot.setAttribute('aria-label', `${this.opts.title}, canary against stable: ${text}`);
+    this.plot.setAttribute('aria-label', `${this.opts.title}, ${this.labels.canary} against ${this.labels.stable}: ${text}`);
   }
 }

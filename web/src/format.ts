@@ -43,9 +43,9 @@ export function duration(msValue: number): string {
   return m % 60 ? `${hours}h ${m % 60}m` : `${hours}h`;
 }
 
-/** What a step does, in words: "set canary weight to 20%", "pause 30s", "wait for 2 passing checks". */
-export function describeStep(step: Step): string {
-  if ('setWeight' in step && typeof step.setWeight === 'number') return `set canary weight to ${step.setWeight}%`;
+/** What a step does, in words: "set canary weight to 20%" (a flag rollout's: "serve on to 20% of users"), "pause 30s", "wait for 2 passing checks". */
+export function describeStep(step: Step, flag?: { variant: string }): string {
+  if ('setWeight' in step && typeof step.setWeight === 'number') return flag ? `serve ${flag.variant} to ${step.setWeight}% of users` : `set canary weight to ${step.setWeight}%`;
   if ('pause' in step && step.pause && typeof step.pause === 'object') {
     const d = (step.pause as { duration?: number }).duration;
     return d === undefined ? 'pause until promoted (manual gate)' : `pause ${duration(d)}`;

@@ -5,7 +5,10 @@ import { DecisionLog } from './decisions.js';
 import { h, fill } from './dom.js';
 import { explainCheck, explainJudge } from './explain.js';
 import { dateTime, describeStep, ms, num, pct, phaseLabel, TERMINAL } from './format.js';
+import { flagRolloutOf, flagTargetText, type FlagRollout } from './flag-rollout.js';
+import { percent } from './flag-text.js';
 import type { Model, ModelChange } from './model.js';
+import { flagHref } from './routes.js';
 import type { RolloutView } from './types.js';
 
 /**
@@ -17,6 +20,9 @@ export class RolloutDetail {
   readonly el: HTMLElement;
   private readonly phase = h('span', { class: 'phase', id: 'rollout-phase' });
   private readonly revision = h('span', { class: 'revision' });
+  private readonly target = h('p', { class: 'target', id: 'rollout-target' });
+  private readonly chartsHeading = h('h3', { id: 'charts-heading' }, 'Canary against stable');
+  private readonly legend = h('p', { class: 'legend' });
   private readonly message = h('p', { class: 'message', id: 'rollout-message', 'aria-live': 'polite' });
   private readonly split = h('div', { class: 'split', id: 'traffic-split' });
   private readonly steps = h('ol', { class: 'steps', 'aria-label': 'Steps' });
@@ -44,16 +50,18 @@ export class RolloutDetail {
       'section',
       { class: 'rollout-detail', 'aria-labelledby': 'detail-heading', 'data-rollout': name },
       h('header', { class: 'detail-head' }, h('h2', { id: 'detail-heading' }, name), this.phase, this.revision),
+      this.target,
       this.message,
       this.split,
       this.controls?.el,
       h('div', { class: 'columns' }, h('section', { class: 'panel', 'aria-labelledby': 'steps-heading' }, h('h3', { id: 'steps-heading' }, 'Steps'), this.steps), h('section', { class: 'panel', 'aria-labelledby': 'analysis-heading' }, h('h3', { id: 'analysis-heading' }, 'Current analysis'), this.analysis)),
-      h('section', { class: 'panel', 'aria-labelledby': 'charts-heading' }, h('h3', { id: 'charts-heading' }, 'Canary against stable'), h('p', { class: 'legend' }, h('span', { class: 'key stable' }, 'stable'), h('span', { class: 'key canary' }, 'canary'), h('span', { class: 'key marker' }, 'decision')), h('div', { class: 'charts' }, this.charts.map((c) => c.el))),
+      h('section', { class: 'panel', 'aria-labelledby': 'charts-heading' }, this.chartsHeading, this.legend, h('div', { class: 'charts' }, this.charts.map((c) => c.el))),
       this.log.el,
       this.log.historyEl,
     );
     this.unsubscribe = model.subscribe((c) => this.onChange(c));
     const view = model.rollouts.get(name);
+    this.renderSides(view ? flagRolloutOf(view) : undefined);
     if (view) this.render(view);
     this.log.add(model.decisions.get(name) ?? []);
     this.drawCharts();
@@ -65,7 +73,7 @@ export class RolloutDetail {
   }
 
   private onChange(c: ModelChange): void {
-    if (c.name !== this.name) return;
+    if (c.kind === 'flags' || c.name !== this.name) return;
     if (c.kind === 'rollout') this.render(this.model.rollouts.get(this.name)!);
     else if (c.kind === 'metrics') this.drawCharts();
     else if (c.kind === 'decision' && this.log.add([c.event])) this.drawCharts();
@@ -85,13 +93,24 @@ export class RolloutDetail {
     this.phase.textContent = phaseLabel(v.phase, v.pauseReason);
     this.revision.textContent = `revision ${v.revision} · started ${dateTime(v.startedAt)}${v.finishedAt ? ` · finished ${dateTime(v.finishedAt)}` : ''}`;
     this.message.textContent = v.message;
-    const canary = v.routes.canaryWeight ?? v.canaryWeight;
-    const bar = h('div', { class: 'split-bar', role: 'img', 'aria-label': `stable ${100 - canary}%, canary ${canary}%` }, h('span', { class: 'stable' }), h('span', { class: 'canary' }));
+    const flag = flagRolloutOf(v);
+    this.renderSides(flag);
+    // A guarded flag rollout has no listener: its "canary" is the users served a variant of its flag.
+    fill(this.target, flag ? h('a', { href: flagHref(flag.environment, flag.key) }, flagTargetText(flag)) : v.routes.listen ? `listen ${v.routes.listen}` : '');
+    const canary = flag ? flag.share : v.routes.canaryWeight ?? v.canaryWeight;
+    const sides = flag ? { stable: `everyone else (${flag.restSide})`, canary: flag.variantSide } : { stable: 'stable', canary: 'canary' };
+    const bar = h('div', { class: 'split-bar', role: 'img', 'aria-label': `${sides.stable} ${percent(100 - canary)}, ${sides.canary} ${percent(canary)}` }, h('span', { class: 'stable' }), h('span', { class: 'canary' }));
     (bar.lastElementChild as HTMLElement).style.setProperty('width', `${canary}%`);
     (bar.firstElementChild as HTMLElement).style.setProperty('width', `${100 - canary}%`);
+    const confirmed = v.routesConfirmed ? (flag ? ' (confirmed by the flag)' : ' (confirmed by the data plane)') : ' (being applied)';
     fill(
       this.split,
-      h('p', { class: 'split-text' }, `Traffic: stable ${100 - canary}% · canary ${canary}%`, h('span', { class: v.routesConfirmed ? 'confirmed' : 'pending' }, v.routesConfirmed ? ' (confirmed by the data plane)' : ' (being applied)')),
+      h(
+        'p',
+        { class: 'split-text' },
+        flag ? `Users: ${flag.variantSide} ${percent(canary)} · everyone else ${percent(100 - canary)}` : `Traffic: stable ${100 - canary}% · canary ${canary}%`,
+        h('span', { class: v.routesConfirmed ? 'confirmed' : 'pending' }, confirmed),
+      ),
       bar,
     );
     this.controls?.update(v);
@@ -105,6 +124,14 @@ export class RolloutDetail {
     fill(this.analysis, parts.length ? parts : h('p', { class: 'empty' }, v.rollout.spec.analysis ? 'No check has run yet.' : 'No analysis configured: steps advance on time and gates alone.'));
   }
 
+  /** Names the two sides: stable and canary, or a flag rollout's everyone else and users on the variant. */
+  private renderSides(flag: FlagRollout | undefined): void {
+    const labels = flag ? { stable: 'everyone else', canary: flag.variantSide } : { stable: 'stable', canary: 'canary' };
+    for (const c of this.charts) c.labels = labels;
+    this.chartsHeading.textContent = flag ? `Users on ${flag.variantSide} against everyone else (as the application tracks them)` : 'Canary against stable';
+    fill(this.legend, h('span', { class: 'key stable' }, flag ? `everyone else (${flag.restSide})` : 'stable'), h('span', { class: 'key canary' }, labels.canary), h('span', { class: 'key marker' }, 'decision'));
+  }
+
   private renderSteps(v: RolloutView): void {
     const steps = v.rollout.spec.steps;
     const ended = TERMINAL.includes(v.phase);
@@ -115,7 +142,7 @@ export class RolloutDetail {
         return h(
           'li',
           { class: `step ${state}`, 'data-state': state, ...(state === 'current' ? { 'aria-current': 'step' } : {}) },
-          h('span', { class: 'step-text' }, describeStep(s)),
+          h('span', { class: 'step-text' }, describeStep(s, v.rollout.spec.flag)),
           h('span', { class: 'step-state' }, { todo: '', done: '✓ done', current: '◀ current', stopped: '✕ stopped here' }[state]),
         );
       }),

@@ -1,10 +1,9 @@
 import { h, fill } from './dom.js';
+import { flagRolloutOf, flagTargetText } from './flag-rollout.js';
+import { percent } from './flag-text.js';
 import { clock, phaseLabel } from './format.js';
+import { rolloutHref } from './routes.js';
 import type { RolloutView } from './types.js';
-
-export function rolloutHref(name: string): string {
-  return `#/rollouts/${encodeURIComponent(name)}`;
-}
 
 /**
  * Every rollout with its phase and progress. Rows are keyed by name and
@@ -44,10 +43,14 @@ export class RolloutList {
     }
     const [nameCell, phaseCell, progressCell, weightCell] = [...row.cells];
     nameCell!.querySelector('.revision')!.textContent = ` rev ${view.revision}`;
+    // A guarded flag rollout has no listener: it names its flag, and its weight is a share of users.
+    const flag = flagRolloutOf(view);
+    nameCell!.querySelector('.target')!.textContent = flag ? flagTargetText(flag) : view.routes.listen ?? '';
     fill(phaseCell!, h('span', { class: `phase ${view.phase}` }, phaseLabel(view.phase, view.pauseReason)));
     progressCell!.querySelector('progress')!.value = view.step.percent;
     progressCell!.querySelector('.step')!.textContent = `step ${Math.min(view.step.index + 1, view.step.total)}/${view.step.total}`;
-    weightCell!.textContent = `${view.canaryWeight}%`;
+    fill(weightCell!, flag ? [percent(flag.share), h('span', { class: 'unit' }, 'of users')] : `${view.canaryWeight}%`);
+    weightCell!.title = flag ? `${flag.variantSide} served to ${percent(flag.share)} of users` : 'canary weight';
     row.title = `${view.message} (updated ${clock(view.updatedAt)})`;
     this.empty.hidden = this.rows.size > 0;
   }
@@ -57,7 +60,7 @@ export class RolloutList {
     return h(
       'tr',
       { 'data-rollout': name, class: selected ? 'selected' : null },
-      h('th', { scope: 'row' }, h('a', { href: rolloutHref(name), 'aria-current': selected ? 'page' : null }, name), h('span', { class: 'revision' })),
+      h('th', { scope: 'row' }, h('a', { href: rolloutHref(name), 'aria-current': selected ? 'page' : null }, name), h('span', { class: 'revision' }), h('span', { class: 'target' })),
       h('td'),
       h('td', { class: 'progress-cell' }, h('progress', { max: 100, value: 0, 'aria-label': `${name} progress` }), h('span', { class: 'step' })),
       h('td', { class: 'n' }),

@@ -78,6 +78,14 @@ export interface JudgeDecision {
   thresholdMs?: number;
 }
 
+/** A guarded flag rollout's target (spec.flag): the share of users served `variant` is its "canary weight". */
+export interface FlagTarget {
+  environment: string;
+  key: string;
+  variant: string;
+  flagSet?: string;
+}
+
 export type Step = { setWeight: number } | { pause: { duration?: number } } | { analysis: { checks: number } } | Record<string, unknown>;
 
 export interface RolloutView {
@@ -96,7 +104,7 @@ export interface RolloutView {
   startedAt: string;
   finishedAt?: string;
   updatedAt: string;
-  rollout: { metadata: { name: string; labels?: Record<string, string> }; spec: { steps: Step[]; analysis?: unknown; blueGreen?: unknown; abTest?: { iterations: number } } };
+  rollout: { metadata: { name: string; labels?: Record<string, string> }; spec: { steps: Step[]; analysis?: unknown; blueGreen?: unknown; abTest?: { iterations: number }; flag?: FlagTarget } };
 }
 
 /** A stored event: every decision with the numbers behind it. */
@@ -117,4 +125,102 @@ export interface MetricsEvent {
   rollout: string;
   time: string;
   live: LiveView | null;
+}
+
+/** A variant's value (src/spec/flagset-types.ts). */
+export type FlagValue = boolean | string | number | { [key: string]: unknown };
+export type ConditionScalar = string | number | boolean;
+export type Operand = ConditionScalar | ConditionScalar[];
+
+/** `{attribute, <operator>: operand, not?}` or `{segment, not?}`. */
+export type Condition = { attribute: string; not?: boolean; [op: string]: unknown } | { segment: string; not?: boolean };
+
+export interface Segment {
+  description?: string;
+  conditions: Condition[];
+}
+
+export type Split = Record<string, number>;
+
+export interface TargetingRule {
+  name: string;
+  conditions: Condition[];
+  serve?: string;
+  split?: Split;
+}
+
+export interface FlagDefinition {
+  description?: string;
+  type: 'boolean' | 'string' | 'number' | 'object';
+  variants: Record<string, FlagValue>;
+  enabled: boolean;
+  offVariant: string;
+  defaultVariant: string;
+  rules: TargetingRule[];
+  split?: Split;
+  salt: string;
+  bucketBy: string;
+}
+
+/** `GET /flags/{env}/{key}`. */
+export interface FlagView {
+  environment: string;
+  key: string;
+  flagSet: string;
+  definition: FlagDefinition;
+  version: number;
+  updatedAt: number;
+  updatedBy: string;
+}
+
+/** A flag as `GET /flags` lists it (and `event: flag` carries it). */
+export interface FlagSummary {
+  environment: string;
+  key: string;
+  flagSet: string;
+  type: FlagDefinition['type'];
+  enabled: boolean;
+  defaultVariant: string;
+  offVariant: string;
+  variants: string[];
+  /** How many targeting rules. */
+  rules: number;
+  split?: Split;
+  description?: string;
+  /** When its flag set last changed (ms since the epoch), and by whom. */
+  updatedAt: number;
+  updatedBy: string;
+}
+
+/** `GET /flags/{env}/{key}/history`: one change to a flag. */
+export interface StoredFlagEvent {
+  seq: number;
+  environment: string;
+  flagSet?: string;
+  flag?: string;
+  type: string;
+  message: string;
+  actor: string;
+  time: number;
+  data?: Record<string, unknown>;
+}
+
+/** `event: flag` of the stream: one committed change to an environment's flags. */
+export interface FlagStreamEvent {
+  environment: string;
+  revision: number;
+  actor: string;
+  time: number;
+  flags: FlagSummary[];
+  removed: string[];
+}
+
+/** `GET /flagsets/{env}/{name}`: the applied document (segments are what rules refer to). */
+export interface FlagSetRecord {
+  environment: string;
+  name: string;
+  flagSet: { metadata: { name: string; environment: string }; spec: { segments: Record<string, Segment>; flags: Record<string, FlagDefinition> } };
+  version: number;
+  updatedAt: number;
+  updatedBy: string;
 }
