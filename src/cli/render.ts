@@ -58,6 +58,7 @@ export function statusBlock(v: RolloutView, color: boolean): string {
     `  ${flag ? `${flag.stable.padEnd(flag.width)} ` : 'stable  '}${fmtVersion(v.live?.stable, flag !== undefined)}`,
     `  ${flag ? `${flag.canary.padEnd(flag.width)} ` : 'canary  '}${fmtVersion(v.live?.canary, flag !== undefined)}`,
     `  ${v.message}`,
+    ...heldLines(v, Date.now()),
   ];
   if (v.lastCheck) lines.push(`  last check: ${v.lastCheck.summary}`);
   if (v.judge) {
@@ -68,9 +69,27 @@ export function statusBlock(v: RolloutView, color: boolean): string {
   return lines.join('\n');
 }
 
+/**
+ * Which hooks hold the rollout, since when and what each last answered: one
+ * line for one hook, a line per hook for several. Empty when nothing holds it.
+ */
+export function heldLines(v: RolloutView, now: number): string[] {
+  const held = v.heldBy;
+  if (!held) return [];
+  const since = Date.parse(held.since);
+  const head = `held since ${time(since)} (${formatDuration(Math.max(0, Math.round((now - since) / 1000)) * 1000)}) by the ${held.phase} hook`;
+  const answer = (h: (typeof held.hooks)[number]) => {
+    const asked = h.asked > 1 ? ` (asked ${h.asked} times)` : '';
+    return h.answer ? `${h.answer.message}${asked}` : 'no answer yet';
+  };
+  if (held.hooks.length === 1) return [`  ${head} ${held.hooks[0]!.name}: ${answer(held.hooks[0]!)}`];
+  return [`  ${head}s ${held.hooks.map((h) => h.name).join(', ')}:`, ...held.hooks.map((h) => `    ${h.name}: ${answer(h)}`)];
+}
+
 /** One line for piped output. */
 export function statusLine(v: RolloutView): string {
-  return `${time(Date.now())} ${v.name} ${v.phase} ${stepLabel(v)} ${flagLabels(v) ? `users=${flagLabels(v)!.share}` : `weight=${v.canaryWeight}`}% progress=${Math.round(v.step.percent)}% | stable ${fmtVersion(v.live?.stable)} | canary ${fmtVersion(v.live?.canary)} | ${v.message}`;
+  const held = v.heldBy ? ` | held since ${time(Date.parse(v.heldBy.since))} by ${v.heldBy.hooks.map((h) => `${h.name} (${h.answer?.status ?? (h.answer ? 'error' : 'no answer yet')})`).join(', ')}` : '';
+  return `${time(Date.now())} ${v.name} ${v.phase} ${stepLabel(v)} ${flagLabels(v) ? `users=${flagLabels(v)!.share}` : `weight=${v.canaryWeight}`}% progress=${Math.round(v.step.percent)}% | stable ${fmtVersion(v.live?.stable)} | canary ${fmtVersion(v.live?.canary)}${held} | ${v.message}`;
 }
 
 export function eventLine(e: StoredEvent): string {

@@ -1,4 +1,5 @@
 import type { CheckResult } from '../analysis/types.js';
+import { hookPhaseOf } from '../spec/lifecycle-types.js';
 import type { RolloutState } from './types.js';
 
 // The human sentences the engine puts in `state.message` and in events.
@@ -29,8 +30,9 @@ function weight(state: RolloutState): string {
   return `${state.canaryWeight}% canary${matched}${mirrored}`;
 }
 
-/** What a progressing rollout is waiting for in its current step. */
+/** What a progressing rollout is waiting for in its current step (hooks holding the walk come first). */
 export function waitingMessage(state: RolloutState, now: number): string {
+  if (state.hooks?.holding) return holdingMessage(state);
   const step = state.spec.steps[state.stepIndex];
   const label = stepLabel(state);
   if (step === undefined) {
@@ -60,6 +62,22 @@ function evidence(state: RolloutState, last: boolean): string {
   const judge = state.spec.analysis?.judge;
   const judged = !judge ? '' : last ? "the sequential judge's pass" : `the judge's pass or ${judge.minStepEvents} errors seen at this weight`;
   return [checks, judged].filter(Boolean).join(' and ') || 'the next tick';
+}
+
+/** What a held walk is waiting for. */
+export function holdingMessage(state: RolloutState): string {
+  const held = state.hooks?.holding;
+  if (!held) return state.message;
+  const names = (state.spec.hooks ?? []).filter((h) => hookPhaseOf(h.type) === held.phase).map((h) => h.name);
+  const outstanding = state.hooks!.runs.filter((r) => r.phase === held.phase && r.step === held.step);
+  const last = outstanding.find((r) => r.last && !r.last.ok)?.last;
+  const where = held.phase === 'confirm-promotion'
+    ? 'before promotion'
+    : held.phase === 'confirm-traffic-increase' || held.phase === 'rollout'
+      ? `before raising the canary's weight at ${stepLabel(state)}`
+      : 'before the canary gets any traffic';
+  const answer = last ? ` (last answer: ${last.message})` : '';
+  return `waiting for the ${held.phase} hook${names.length === 1 ? '' : 's'} ${names.join(', ')} ${where}, at ${state.canaryWeight}% canary${answer}`;
 }
 
 /** Why a paused rollout is paused and what to do about it. */

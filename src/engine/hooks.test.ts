@@ -144,6 +144,25 @@ describe('hooks: gates during the steps', () => {
     expect(d.state.phase).toBe('promoted');
   });
 
+  it('an inconclusive check while a gate holds the walk keeps saying which hook holds it', () => {
+    const d = new Driver(spec([{ setWeight: 20 }, { pause: { duration: 10_000 } }], [hook('release-manager', 'confirm-promotion')], ANALYSIS));
+    d.tick(10_000);
+    d.input(10_001, pass(0, 10_000));
+    d.answer(10_100, 'release-manager', false, 503);
+    d.tick(20_100);
+    const inconclusive: CheckResult = {
+      verdict: 'inconclusive', from: 10_001, to: 20_100,
+      canary: { requests: 2, errors: 0 }, stable: { requests: 20, errors: 0 },
+      metrics: [{ name: 'success-rate', verdict: 'inconclusive', min: 99, samples: 2, reason: 'only 2 canary requests in the window; need 10' }],
+      summary: 'inconclusive: only 2 canary requests in the window; need 10',
+    };
+    d.input(20_101, { type: 'check', result: inconclusive });
+    expect(d.state.hooks!.holding).toMatchObject({ phase: 'confirm-promotion', since: 10_001 });
+    expect(d.state.message).toBe(
+      'waiting for the confirm-promotion hook release-manager before promotion, at 20% canary (last answer: answered 503); check inconclusive (1 in a row, 3 tolerated): only 2 canary requests in the window; need 10',
+    );
+  });
+
   it('a user promote passes a held gate and says so', () => {
     const d = new Driver(spec(TWO_STEPS, [hook('capacity', 'confirm-traffic-increase')]));
     d.input(500, { type: 'promote', full: false, actor: 'alice' });

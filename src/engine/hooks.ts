@@ -5,7 +5,7 @@ import type { Draft } from './draft.js';
 import { canaryServes, emit } from './draft.js';
 import type { Rejection } from './checks.js';
 import { UNEXPECTED_CHECK } from './checks.js';
-import { formatDuration, stepLabel } from './describe.js';
+import { formatDuration, holdingMessage, stepLabel } from './describe.js';
 import type { HoldPhase, HookResult, HookRun, HooksState } from './hook-types.js';
 import type { RolloutState } from './types.js';
 import { endOnStable, enterStep, finishSteps, settle } from './steps.js';
@@ -218,20 +218,4 @@ function describeResult(run: HookRun, result: HookResult, pollMs: number): strin
   if ((GATE_PHASES as readonly string[]).includes(run.phase)) return `${what} is closed${tries}: ${result.message}; asking again every ${formatDuration(pollMs)}`;
   if (run.phase === 'rollout') return `${what} failed${tries}: ${result.message}; counted as a failed check`;
   return `${what} failed${tries}: ${result.message}`;
-}
-
-/** What a held walk is waiting for. */
-export function holdingMessage(state: RolloutState): string {
-  const held = state.hooks?.holding;
-  if (!held) return state.message;
-  const names = hooksAt(state.spec, held.phase).map((h) => h.name);
-  const outstanding = state.hooks!.runs.filter((r) => r.phase === held.phase && r.step === held.step);
-  const last = outstanding.find((r) => r.last && !r.last.ok)?.last;
-  const where = held.phase === 'confirm-promotion'
-    ? 'before promotion'
-    : held.phase === 'confirm-traffic-increase' || held.phase === 'rollout'
-      ? `before raising the canary's weight at ${stepLabel(state)}`
-      : 'before the canary gets any traffic';
-  const answer = last ? ` (last answer: ${last.message})` : '';
-  return `waiting for the ${held.phase} hook${names.length === 1 ? '' : 's'} ${names.join(', ')} ${where}, at ${state.canaryWeight}% canary${answer}`;
 }

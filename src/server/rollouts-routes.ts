@@ -29,6 +29,7 @@ const ROLLOUT_VIEW = {
     routes: OBJECT,
     routesConfirmed: { type: 'boolean' },
     live: { ...OBJECT, description: 'per-version rps, errorRate (%), p99 (ms) over the last seconds' },
+    heldBy: { ...OBJECT, description: 'while hooks hold the rollout: {phase, since, hooks: [{name, asked, answer: {ok, status, message}, askingAgainAt}]}' },
     startedAt: { type: 'string', format: 'date-time' },
     finishedAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },

@@ -1,5 +1,6 @@
 import type { VersionWindow } from '../analysis/types.js';
 import { progress } from '../engine/index.js';
+import type { RolloutState } from '../engine/types.js';
 import type { RolloutRecord } from '../store/store.js';
 
 /** Recent per-version traffic for a service (rates over the last few seconds). */
@@ -62,6 +63,8 @@ export function rolloutView(record: RolloutRecord, live?: LiveView) {
       : undefined,
     /** Hooks: where the walk is held and which runs are outstanding (the message says it in words). */
     hooks: s.hooks ? { holding: s.hooks.holding, runs: s.hooks.runs.map((r) => ({ hook: r.hook, phase: r.phase, running: r.running, polls: r.polls, last: r.last })) } : undefined,
+    /** Set while hooks hold the walk (a closed gate, pre-rollout or rollout hooks not passed yet): which, since when, their latest answers. */
+    heldBy: heldBy(s),
     postPromotion: s.postPromotion ? { since: iso(s.postPromotion.since), until: iso(s.postPromotion.until) } : undefined,
     live,
     startedAt: iso(s.startedAt),
@@ -72,6 +75,18 @@ export function rolloutView(record: RolloutRecord, live?: LiveView) {
 }
 
 export type RolloutView = ReturnType<typeof rolloutView>;
+
+function heldBy(s: RolloutState) {
+  const held = s.hooks?.holding;
+  if (!held) return undefined;
+  const runs = s.hooks!.runs.filter((r) => r.phase === held.phase && r.step === held.step);
+  return {
+    phase: held.phase,
+    since: iso(held.since),
+    /** The hooks not passed yet; `answer` is absent until the first one comes back. */
+    hooks: runs.map((r) => ({ name: r.hook, asked: r.polls, ...(r.last ? { answer: r.last } : {}), ...(r.running ? {} : { askingAgainAt: iso(r.due) }) })),
+  };
+}
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();

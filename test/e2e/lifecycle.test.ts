@@ -6,7 +6,7 @@ import { startLoad, type Load } from '../../src/demo/load.js';
 import { startSampleService, type SampleService } from '../../src/demo/sample-service.js';
 import { Receiver, type Received } from '../../src/hooks/testing.js';
 import type { WebhookNotification } from '../../src/notify/index.js';
-import { rolloutYaml, startServer, waitFor, writeTemp, type ServerProcess } from './harness.js';
+import { rolloutYaml, runCli, startServer, waitFor, writeTemp, type ServerProcess } from './harness.js';
 
 /**
  * The rollout lifecycle through the real CLI and a real `sluice up`: webhooks
@@ -27,6 +27,7 @@ describe('rollout lifecycle through the real CLI and server', () => {
     // Hooks at /fail… answer 500, gates /gate/<name> answer 403 until opened, everything else 200.
     rx.answer((r) => {
       if (r.path.startsWith('/fail')) return { status: 500, body: 'migration failed: column exists' };
+      if (r.path.startsWith('/closed')) return { status: 503, body: 'change freeze until Friday' };
       if (r.path.startsWith('/gate/')) return gates.get(r.path) ? { status: 200 } : { status: 403, body: 'not yet' };
       return { status: 200, body: 'ok' };
     });
@@ -118,6 +119,36 @@ describe('rollout lifecycle through the real CLI and server', () => {
     const hooks = history.filter((e) => e.type === 'hook').map((e) => `${e.data!.phase}:${e.data!.hook}:${e.data!.ok}`);
     expect(hooks).toEqual(expect.arrayContaining(['pre-rollout:migrate:true', 'rollout:smoke:true', 'confirm-promotion:release-manager:false', 'confirm-promotion:release-manager:true', 'post-rollout:announce:true']));
     expect(history.find((e) => e.type === 'resumed')!.actor).toMatch(/^approve-link:/);
+  });
+
+  it('status, status --watch and run say which gate hook holds the rollout, since when, and its last answer', async () => {
+    const u = await upstreams();
+    loads.push(startLoad(`http://${u.yaml.listen}`, 40));
+    const yaml = rolloutYaml({
+      name: 'frozen',
+      ...u.yaml,
+      steps: '- setWeight: 20\n- pause: {duration: 1s}',
+      analysis: 'interval: 1s\nminRequests: 5\ninconclusiveLimit: 30\nmetrics:\n  - {name: success-rate, min: 95}',
+      extra: `  hooks:\n    - {name: release-board, type: confirm-promotion, url: "${rx.url}/closed/release-board"}\n`,
+    });
+    const file = writeTemp('frozen.yaml', yaml);
+    expect((await cli('apply', '-f', file)).code).toBe(0);
+    type Held = { phase: string; since: string; hooks: Array<{ name: string; asked: number; answer?: { ok: boolean; status?: number; message: string } }> };
+    const view = await waitFor(async () => {
+      const v = JSON.parse((await cli('status', 'frozen', '-o', 'json')).stdout) as { heldBy?: Held };
+      return v.heldBy?.hooks[0]?.answer ? v.heldBy : undefined;
+    }, 'the closed confirm-promotion gate');
+    expect(view).toMatchObject({ phase: 'confirm-promotion', hooks: [{ name: 'release-board', answer: { ok: false, status: 503, message: 'answered 503 Service Unavailable: change freeze until Friday' } }] });
+    const since = view.since.slice(11, 19);
+
+    const text = await cli('status', 'frozen');
+    expect(text.stdout).toMatch(new RegExp(`\\n  held since ${since} \\(\\d+s\\) by the confirm-promotion hook release-board: answered 503 Service Unavailable: change freeze until Friday`));
+    const watched = await runCli(['--server', server.url, '--token', server.token, 'status', 'frozen', '--watch'], { timeoutMs: 3000 });
+    expect(watched.stdout).toContain(`| held since ${since} by release-board (503) |`);
+    const run = await cli('run', '-f', file, '--timeout', '2s');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`| held since ${since} by release-board (503) |`);
+    expect((await cli('abort', 'frozen')).code).toBe(0);
   });
 
   it('a failing pre-rollout hook: `sluice run` exits 2 and no request ever reached the canary', async () => {
