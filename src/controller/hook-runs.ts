@@ -1,4 +1,5 @@
 import type { HookResult, RolloutState } from '../engine/types.js';
+import { stepNumbers } from '../engine/index.js';
 import type { HookRunner } from '../hooks/runner.js';
 import type { Logger } from '../log/logger.js';
 import type { HookSpec } from '../spec/lifecycle-types.js';
@@ -48,7 +49,7 @@ export class HookRuns {
       if (!hook) continue;
       const entry: InFlight = { rollout: state.name, id: run.id, controller: new AbortController() };
       this.inflight.set(key, entry);
-      const request = { rollout: state.name, revision: state.revision, runId: run.id, hook, phase: run.phase, rolloutPhase: state.phase, step: run.step, canaryWeight: state.canaryWeight };
+      const request = { rollout: state.name, revision: state.revision, runId: run.id, hook, phase: run.phase, rolloutPhase: state.phase, ...stepNumbers(run.step, state.spec.steps.length), canaryWeight: state.canaryWeight };
       this.log.info({ rollout: state.name, hook: hook.name, phase: run.phase, run: run.id }, `running the ${run.phase} hook ${hook.name}`);
       const p = this.runOne(key, entry, () => this.runnerFor(hook).run(request, entry.controller.signal));
       this.done.add(p);

@@ -106,6 +106,33 @@ describe('Controller: hooks', () => {
     expect((rx.at('/approve')[1]!.json as { phase: string }).phase).toBe('confirm-promotion');
   });
 
+  it('hook bodies and events number steps as `sluice status` does: step 1-based, stepIndex 0-based', async () => {
+    const rx = (await receiver()).answer({ status: 200 });
+    const { store, controller, tick } = setup();
+    const steps: Rollout['spec']['steps'] = [{ setWeight: 10 }, { pause: { duration: 10_000 } }, { setWeight: 50 }, { pause: { duration: 10_000 } }];
+    await controller.apply(rollout('web', [hook('smoke', 'rollout', `${rx.url}/smoke`), hook('approve', 'confirm-promotion', `${rx.url}/approve`)], steps), 'alice');
+    await until('the smoke test at 10%', () => rx.at('/smoke').length === 1);
+    // setWeight 10 is "step 1/4".
+    expect(rx.at('/smoke')[0]!.json).toMatchObject({ phase: 'rollout', canaryWeight: 10, step: 1, steps: 4, stepIndex: 0 });
+    await until('its result', () => store.getRollout('web')!.state.hooks!.runs.length === 0);
+    await tick(10_000);
+    await until('the smoke test at 50%', () => rx.at('/smoke').length === 2);
+    expect(rx.at('/smoke')[1]!.json).toMatchObject({ canaryWeight: 50, step: 3, steps: 4, stepIndex: 2 });
+    await until('its result', () => store.getRollout('web')!.state.hooks!.runs.length === 0);
+    await tick(10_000);
+    // After the last step the gate is at "step 4/4", all 4 steps done.
+    await until('the gate', () => rx.at('/approve').length === 1);
+    expect(rx.at('/approve')[0]!.json).toMatchObject({ phase: 'confirm-promotion', step: 4, steps: 4, stepIndex: 4 });
+    await until('promotion', () => store.getRollout('web')!.state.phase === 'promoted');
+    const events = store.listEvents('web');
+    expect(events.find((e) => e.type === 'weight-changed' && e.data?.to === 50)!.data).toMatchObject({ step: 3, steps: 4, stepIndex: 2 });
+    expect(events.filter((e) => e.type === 'hook').map((e) => [e.data?.hook, e.data?.step, e.data?.stepIndex])).toEqual([
+      ['smoke', 1, 0],
+      ['smoke', 3, 2],
+      ['approve', 4, 4],
+    ]);
+  });
+
   it('an abort does not wait for a hook still running, and the run is cancelled', async () => {
     const rx = (await receiver()).answer({ status: 200, delayMs: 10_000 });
     const { store, controller } = setup();

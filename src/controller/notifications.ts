@@ -65,6 +65,7 @@ export class NotificationSender {
       revision: n.revision,
       phase: n.phase,
       canaryWeight: n.canaryWeight,
+      stepIndex: n.stepIndex,
       step: n.step,
       steps: n.steps,
       time: this.now(),

@@ -14,6 +14,16 @@ export function formatDuration(ms: number): string {
   return `${h > 0 ? `${h}h` : ''}${m > 0 ? `${m}m` : ''}${s > 0 ? `${s}s` : ''}`;
 }
 
+/**
+ * Where a rollout stands in its steps, as event data, hook bodies and
+ * notifications carry it: `stepIndex` indexes spec.steps (0-based; the step
+ * count once all are done), `step` is the 1-based number people see in
+ * "step 3/6" (capped at the last step), `steps` the count.
+ */
+export function stepNumbers(stepIndex: number, steps: number): { stepIndex: number; step: number; steps: number } {
+  return { stepIndex, step: Math.min(stepIndex + 1, steps), steps };
+}
+
 /** "step 3/6" (1-based; capped at the last step once all are done). */
 export function stepLabel(state: RolloutState): string {
   const n = state.spec.steps.length;

@@ -14,7 +14,7 @@ export interface HookRun {
   /** The hook's name in spec.hooks. */
   hook: string;
   phase: HookPhase;
-  /** The step it belongs to (0 before the steps begin). */
+  /** Index into spec.steps of the step it belongs to (0 before the steps begin; the step count after them). */
   step: number;
   /** When to run it (ms): gates and rollback hooks are asked again at the poll interval. */
   due: number;
@@ -62,7 +62,8 @@ export interface Notification {
   revision: number;
   phase: string;
   canaryWeight: number;
-  /** 1-based step and the step count. */
+  /** Index into spec.steps (0-based), the 1-based step people see ("step 2/4", capped at the last), and the step count. */
+  stepIndex: number;
   step: number;
   steps: number;
   /** Who caused it, when a person did. */

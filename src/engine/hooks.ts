@@ -5,7 +5,7 @@ import type { Draft } from './draft.js';
 import { canaryServes, emit } from './draft.js';
 import type { Rejection } from './checks.js';
 import { UNEXPECTED_CHECK } from './checks.js';
-import { formatDuration, holdingMessage, stepLabel } from './describe.js';
+import { formatDuration, holdingMessage, stepLabel, stepNumbers } from './describe.js';
 import type { HoldPhase, HookResult, HookRun, HooksState } from './hook-types.js';
 import type { RolloutState } from './types.js';
 import { endOnStable, enterStep, finishSteps, settle } from './steps.js';
@@ -114,7 +114,7 @@ export function overrideHold(draft: Draft, actor: string): boolean {
     type: 'hook',
     message: `${actor} promoted past the ${held.phase} hooks at ${stepLabel(draft.state)} without waiting for them`,
     actor,
-    data: { phase: held.phase, step: held.step, override: true },
+    data: { phase: held.phase, ...stepNumbers(held.step, draft.state.spec.steps.length), override: true },
   });
   return true;
 }
@@ -170,7 +170,7 @@ export function takeHookResult(draft: Draft, result: HookResult): Rejection | un
     emit(draft, {
       type: 'hook',
       message: sentence,
-      data: { hook: run.hook, phase: run.phase, step: run.step, ok: result.ok, status: result.status ?? null, attempts: result.attempts, durationMs: result.durationMs, polls: run.polls, ...result.details },
+      data: { hook: run.hook, phase: run.phase, ...stepNumbers(run.step, state.spec.steps.length), ok: result.ok, status: result.status ?? null, attempts: result.attempts, durationMs: result.durationMs, polls: run.polls, ...result.details },
     });
   }
   const done = () => (hooks.runs = hooks.runs.filter((r) => r !== run));

@@ -16,7 +16,7 @@ export { INVALID_TRANSITION, STALE_CHECK, UNEXPECTED_CHECK } from './checks.js';
 export { isTerminal } from './draft.js';
 export { STALE_HOOK } from './hooks.js';
 export { UNDO_DISABLED, UNDO_EXPIRED } from './lifecycle.js';
-export { formatDuration } from './describe.js';
+export { formatDuration, stepNumbers } from './describe.js';
 
 /**
  * Start a rollout: the state at step 0 plus the actions that begin it — a

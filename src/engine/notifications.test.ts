@@ -38,8 +38,9 @@ describe('notifications', () => {
       inputs: [],
       want: [
         { event: 'started', revision: 2 },
-        { event: 'step', canaryWeight: 20, step: 1, steps: 4 },
-        { event: 'paused', phase: 'paused', step: 2, approve: { startedAt: 0, stepIndex: 1 } },
+        // The event data numbers the step as the notification does: step 1-based, stepIndex 0-based.
+        { event: 'step', canaryWeight: 20, step: 1, stepIndex: 0, steps: 4, data: { from: 0, to: 20, step: 1, stepIndex: 0, steps: 4, canaryWeight: 20 } },
+        { event: 'paused', phase: 'paused', step: 2, stepIndex: 1, approve: { startedAt: 0, stepIndex: 1 }, data: { reason: 'gate', step: 2, stepIndex: 1, steps: 4, canaryWeight: 20 } },
       ],
     },
     {

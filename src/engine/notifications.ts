@@ -1,4 +1,5 @@
 import type { NotifyEvent } from '../spec/lifecycle-types.js';
+import { stepNumbers } from './describe.js';
 import type { Draft } from './draft.js';
 import type { EventDraft, Notification } from './hook-types.js';
 import type { RolloutState } from './types.js';
@@ -49,15 +50,14 @@ export function addNotifications(draft: Draft): void {
 function notification(state: RolloutState, kind: NotifyEvent, event: EventDraft): Notification {
   const steps = state.spec.steps.length;
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-  const stepIndex = num(event.data?.step) ?? state.stepIndex;
+  const stepIndex = num(event.data?.stepIndex) ?? state.stepIndex;
   return {
     event: kind,
     message: event.message,
     revision: state.revision,
     phase: state.phase,
     canaryWeight: num(event.data?.to) ?? num(event.data?.canaryWeight) ?? state.canaryWeight,
-    step: Math.min(stepIndex + 1, steps),
-    steps,
+    ...stepNumbers(stepIndex, steps),
     ...(event.actor === undefined ? {} : { actor: event.actor }),
     ...(event.data === undefined ? {} : { data: { ...event.data } }),
     ...(kind === 'paused' ? { approve: { startedAt: state.startedAt, stepIndex: state.stepIndex } } : {}),

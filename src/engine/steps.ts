@@ -1,7 +1,7 @@
 import type { PauseReason, RolloutState } from './types.js';
 import type { Draft } from './draft.js';
 import { changeRoutes, emit, isWatched, promotedRoutes, splitRoutes, stableRoutes } from './draft.js';
-import { formatDuration, pausedMessage, stepLabel, waitingMessage } from './describe.js';
+import { formatDuration, pausedMessage, stepLabel, stepNumbers, waitingMessage } from './describe.js';
 import { enforceJudgeDeadline, judgeAllowsStep, resetJudgeStep } from './judge.js';
 import { askRolloutHooks, continueHeld, endHooks, holdFor, holdForRolloutHooks, rolloutHooksPending } from './hooks.js';
 import { settlePostPromotion, startPostPromotion } from './lifecycle.js';
@@ -107,7 +107,7 @@ export function setWeight(draft: Draft, weight: number): void {
   state.analysis.windowStart = now;
   state.analysis.nextCheckAt = now + interval;
   state.message = `${stepLabel(state)}: canary weight ${from}% → ${weight}%`;
-  emit(draft, { type: 'weight-changed', message: state.message, data: { from, to: weight, step: state.stepIndex } });
+  emit(draft, { type: 'weight-changed', message: state.message, data: { from, to: weight, ...stepData(state) } });
   askRolloutHooks(draft);
 }
 
@@ -171,6 +171,7 @@ export function endOnStable(
   endHooks(draft);
 }
 
-function stepData(state: RolloutState): Record<string, unknown> {
-  return { step: state.stepIndex, steps: state.spec.steps.length, canaryWeight: state.canaryWeight };
+/** Where the rollout stands, for event data: stepIndex (0-based), step (1-based, as people see it), steps, canaryWeight. */
+export function stepData(state: RolloutState): Record<string, unknown> {
+  return { ...stepNumbers(state.stepIndex, state.spec.steps.length), canaryWeight: state.canaryWeight };
 }

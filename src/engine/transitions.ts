@@ -3,7 +3,7 @@ import type { Draft } from './draft.js';
 import { emit } from './draft.js';
 import type { Rejection } from './checks.js';
 import { takeCheck } from './checks.js';
-import { stepLabel } from './describe.js';
+import { stepLabel, stepNumbers } from './describe.js';
 import { start } from './start.js';
 import { takeJudgeBatch } from './judge.js';
 import { advance, endOnStable, pause, promote, settle } from './steps.js';
@@ -88,7 +88,7 @@ function leavePause(draft: Draft, actor: string, message: string): void {
   delete state.pauseReason;
   state.progressAt = draft.now;
   state.message = message;
-  emit(draft, { type: 'resumed', message, actor, data: { reason: reason ?? null, step: state.stepIndex } });
+  emit(draft, { type: 'resumed', message, actor, data: { reason: reason ?? null, ...stepNumbers(state.stepIndex, state.spec.steps.length) } });
 }
 
 /** A fresh start of the same revision, as `initialState` does. */

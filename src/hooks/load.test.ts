@@ -12,7 +12,7 @@ describe('LoadRunner', () => {
   afterAll(() => rx.close());
 
   const request = (url: string, rps: number, duration: number): HookRequest => ({
-    rollout: 'checkout', revision: 1, runId: '1.1', phase: 'rollout', rolloutPhase: 'progressing', step: 1, canaryWeight: 10,
+    rollout: 'checkout', revision: 1, runId: '1.1', phase: 'rollout', rolloutPhase: 'progressing', step: 1, steps: 2, stepIndex: 0, canaryWeight: 10,
     hook: { name: 'load', type: 'load', url, timeout: 2000, retries: 0, rps, duration },
   });
 

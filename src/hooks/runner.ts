@@ -19,7 +19,11 @@ export interface HookRequest {
   phase: HookPhase;
   /** The rollout's phase and where it stands when the hook is asked. */
   rolloutPhase: string;
+  /** 1-based, as `sluice status` shows it ("step 2/4"; capped at the last step). */
   step: number;
+  steps: number;
+  /** Index into spec.steps (0-based; the step count once all are done). */
+  stepIndex: number;
   canaryWeight: number;
 }
 
@@ -41,7 +45,10 @@ export interface HookPayload {
   phase: HookPhase;
   hook: string;
   revision: number;
+  /** 1-based, as `sluice status` shows it; `stepIndex` is the 0-based index into spec.steps. */
   step: number;
+  steps: number;
+  stepIndex: number;
   canaryWeight: number;
   rolloutPhase: string;
   metadata: Record<string, string>;
@@ -54,6 +61,8 @@ export function hookPayload(req: HookRequest): HookPayload {
     hook: req.hook.name,
     revision: req.revision,
     step: req.step,
+    steps: req.steps,
+    stepIndex: req.stepIndex,
     canaryWeight: req.canaryWeight,
     rolloutPhase: req.rolloutPhase,
     metadata: { ...req.hook.metadata },

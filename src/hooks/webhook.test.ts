@@ -21,7 +21,9 @@ describe('WebhookRunner', () => {
     hook: { name: 'smoke', type: 'rollout', url: `${rx.url}${path}`, timeout: 2000, retries: 0, ...hook },
     phase: 'rollout',
     rolloutPhase: 'progressing',
-    step: 2,
+    step: 3,
+    steps: 4,
+    stepIndex: 2,
     canaryWeight: 25,
   });
 
@@ -35,7 +37,7 @@ describe('WebhookRunner', () => {
     expect(got!.headers['x-sluice-hook']).toBe('smoke');
     expect(got!.headers['x-sluice-hook-run']).toBe('1700.4');
     expect(got!.json).toEqual({
-      name: 'checkout', phase: 'rollout', hook: 'smoke', revision: 3, step: 2, canaryWeight: 25, rolloutPhase: 'progressing',
+      name: 'checkout', phase: 'rollout', hook: 'smoke', revision: 3, step: 3, steps: 4, stepIndex: 2, canaryWeight: 25, rolloutPhase: 'progressing',
       metadata: { cmd: 'curl -s http://x/', team: 'pay' },
     });
   });

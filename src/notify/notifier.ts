@@ -19,7 +19,8 @@ export interface NotifyMessage {
   /** The rollout's phase after the decision. */
   phase: string;
   canaryWeight: number;
-  /** 1-based step and the step count. */
+  /** Index into spec.steps (0-based), the 1-based step people see ("step 2/4"), and the step count. */
+  stepIndex: number;
   step: number;
   steps: number;
   actor?: string;

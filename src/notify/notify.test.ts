@@ -12,6 +12,7 @@ const PAUSED: NotifyMessage = {
   revision: 3,
   phase: 'paused',
   canaryWeight: 20,
+  stepIndex: 1,
   step: 2,
   steps: 4,
   time: Date.UTC(2026, 0, 2, 3, 4, 5),
@@ -48,7 +49,7 @@ describe('notifiers', () => {
     const body = got!.json as WebhookNotification;
     expect(body).toEqual({
       rollout: 'checkout', event: 'paused', title: '⏸️ checkout is waiting at step 2/4', message: PAUSED.text,
-      revision: 3, phase: 'paused', canaryWeight: 20, step: 2, steps: 4, actor: null, time: '2026-01-02T03:04:05.000Z',
+      revision: 3, phase: 'paused', canaryWeight: 20, step: 2, steps: 4, stepIndex: 1, actor: null, time: '2026-01-02T03:04:05.000Z',
       approveUrl: PAUSED.approve!.url, approveExpiresAt: '2026-01-03T03:04:05.000Z', data: { reason: 'gate' },
     });
   });

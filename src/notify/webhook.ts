@@ -22,8 +22,11 @@ export interface WebhookNotification {
   revision: number;
   phase: string;
   canaryWeight: number;
+  /** 1-based, as `sluice status` shows it ("step 2/4"; capped at the last step). */
   step: number;
   steps: number;
+  /** Index into spec.steps (0-based; the step count once all are done). */
+  stepIndex: number;
   actor: string | null;
   time: string;
   approveUrl: string | null;
@@ -61,6 +64,7 @@ export class WebhookNotifier implements Notifier {
       canaryWeight: m.canaryWeight,
       step: m.step,
       steps: m.steps,
+      stepIndex: m.stepIndex,
       actor: m.actor ?? null,
       time: new Date(m.time).toISOString(),
       approveUrl: m.approve?.url ?? null,
