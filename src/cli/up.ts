@@ -1,4 +1,6 @@
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../log/logger.js';
+import { isTerminal } from '../engine/index.js';
+import { missingSecrets } from '../notify/index.js';
 import { startControlPlane, splitHostPort } from '../server/control-plane.js';
 import { formatSpecError, parseServerConfig } from '../spec/index.js';
 import { DEFAULT_SERVER_CONFIG } from '../spec/server-config.js';
@@ -33,6 +35,13 @@ export async function runUp(flags: UpFlags): Promise<void> {
         (settings.dataDir === '.sluice' ? ' The CLI uses it from this directory on 127.0.0.1;\n' : '\n') +
         `        elsewhere: export SLUICE_TOKEN=$(cat ${plane.adminToken.file}), and \`sluice token create --role viewer --name NAME\` makes tokens for others.\n`,
     );
+  }
+  // Rollouts stored by an earlier start may sign with keys this environment lacks: their notifications would not go out.
+  for (const record of plane.controller.list()) {
+    if (isTerminal(record.state.phase)) continue;
+    for (const m of missingSecrets(record.state.spec.notifications)) {
+      process.stderr.write(`sluice: warning: rollout "${record.name}" (${m.path}): ${m.message}; until then they are not sent\n`);
+    }
   }
   await new Promise<void>((resolveStop) => {
     const stop = (signal: string) => {

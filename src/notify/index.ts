@@ -25,6 +25,33 @@ export class NotifyError extends Error {
   }
 }
 
+/** A notification target that signs with a key the server's environment does not have. */
+export interface MissingSecret {
+  /** Field path in the rollout document, e.g. `spec.notifications[0].secretEnv`. */
+  path: string;
+  target: string;
+  variable: string;
+  /** What is wrong and what to do. */
+  message: string;
+}
+
+/**
+ * The webhook targets whose `secretEnv` names a variable that is unset (or
+ * empty) in `env`: they would send nothing, so the API refuses such a rollout
+ * and `sluice up` warns about the ones it already carries.
+ */
+export function missingSecrets(notifications: readonly Pick<NotificationSpec, 'name' | 'type' | 'secretEnv'>[] | undefined, env: Record<string, string | undefined> = process.env): MissingSecret[] {
+  return (notifications ?? []).flatMap((n, i) => {
+    if (n.type !== WEBHOOK_NOTIFIER_TYPE || n.secretEnv === undefined || (env[n.secretEnv] ?? '') !== '') return [];
+    return [{ path: `spec.notifications[${i}].secretEnv`, target: n.name, variable: n.secretEnv, message: missingSecretSentence(n.name, n.secretEnv) }];
+  });
+}
+
+function missingSecretSentence(target: string, variable: string): string {
+  return `notifications to ${target} are signed with the key in the environment variable ${variable}, which is not set where \`sluice up\` runs: ` +
+    `set ${variable} there (the receiver checks X-Sluice-Signature with the same key) and restart the server`;
+}
+
 export interface NotifierDeps {
   /** Where `secretEnv` is looked up (default process.env). */
   env?: Record<string, string | undefined>;
@@ -36,7 +63,7 @@ export interface NotifierDeps {
  * `type`; an unknown type throws NotifyError SLUICE_UNKNOWN_NOTIFIER.
  * A webhook whose `secretEnv` is not set refuses to send unsigned.
  */
-export function createNotifier(spec: Pick<NotificationSpec, 'type' | 'url' | 'timeout' | 'secretEnv'> | { type: string; url?: string; timeout?: number }, deps: NotifierDeps = {}): Notifier {
+export function createNotifier(spec: (Pick<NotificationSpec, 'type' | 'url' | 'timeout' | 'secretEnv'> & { name?: string }) | { type: string; url?: string; timeout?: number; name?: string }, deps: NotifierDeps = {}): Notifier {
   const base = { url: String(spec.url ?? ''), timeoutMs: spec.timeout ?? 5000, ...(deps.retryDelayMs === undefined ? {} : { retryDelayMs: deps.retryDelayMs }) };
   switch (spec.type) {
     case WEBHOOK_NOTIFIER_TYPE: {
@@ -44,7 +71,7 @@ export function createNotifier(spec: Pick<NotificationSpec, 'type' | 'url' | 'ti
       if (name === undefined) return new WebhookNotifier(base);
       const secret = (deps.env ?? process.env)[name];
       if (secret === undefined || secret === '') {
-        return new WebhookNotifier({ ...base, missingSecret: `not sent: the server has no environment variable ${name} to sign with (secretEnv); set it where \`sluice up\` runs` });
+        return new WebhookNotifier({ ...base, missingSecret: `not sent: ${missingSecretSentence(spec.name ?? 'this webhook', name)}` });
       }
       return new WebhookNotifier({ ...base, secret });
     }

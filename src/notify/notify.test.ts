@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Receiver } from '../hooks/testing.js';
-import { createNotifier, NotifyError, SIGNATURE_HEADER, type NotifyMessage, type WebhookNotification } from './index.js';
+import { createNotifier, missingSecrets, NotifyError, SIGNATURE_HEADER, type NotifyMessage, type WebhookNotification } from './index.js';
 
 /** The three formats against real HTTP receivers. */
 
@@ -60,8 +60,21 @@ describe('notifiers', () => {
     expect(rx.at('/plain')[0]!.headers[SIGNATURE_HEADER]).toBeUndefined();
     const refused = await createNotifier({ type: 'webhook', url: `${rx.url}/nokey`, timeout: 2000, secretEnv: 'NOT_SET_ANYWHERE' }, { env: {} }).send(PAUSED);
     expect(refused).toMatchObject({ ok: false, attempts: 0 });
-    expect(refused.message).toContain('no environment variable NOT_SET_ANYWHERE');
+    expect(refused.message).toContain('the environment variable NOT_SET_ANYWHERE, which is not set');
     expect(rx.at('/nokey')).toHaveLength(0);
+  });
+
+  it('missingSecrets names each webhook target whose secretEnv is unset or empty, by field path', () => {
+    const targets = [
+      { name: 'chat', type: 'slack' as const },
+      { name: 'ops', type: 'webhook' as const, secretEnv: 'OPS_KEY' },
+      { name: 'audit', type: 'webhook' as const, secretEnv: 'AUDIT_KEY' },
+      { name: 'plain', type: 'webhook' as const },
+    ];
+    const missing = missingSecrets(targets, { OPS_KEY: '', AUDIT_KEY: 'k' });
+    expect(missing).toEqual([{ path: 'spec.notifications[1].secretEnv', target: 'ops', variable: 'OPS_KEY', message: expect.stringContaining('set OPS_KEY there') }]);
+    expect(missingSecrets(targets, { OPS_KEY: 'k', AUDIT_KEY: 'k' })).toEqual([]);
+    expect(missingSecrets(undefined, {})).toEqual([]);
   });
 
   it('slack: Block Kit with a header, the sentence, context and an approve button', async () => {

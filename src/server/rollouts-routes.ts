@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Controller, UserCommand } from '../controller/controller.js';
+import { missingSecrets } from '../notify/index.js';
 import { parseRolloutDocuments, validateRollout } from '../spec/index.js';
 import type { Rollout } from '../spec/types.js';
 import { actorOf } from './auth.js';
@@ -102,7 +103,9 @@ export function registerRolloutRoutes(api: FastifyInstance, controller: Controll
       config: { role: 'admin' },
       schema: {
         summary: 'Apply Rollout documents: start a rollout, or a new revision of a finished one',
-        description: 'Every document is validated before any is applied; invalid ones give 400 SLUICE_INVALID_SPEC with each error at its file, line, column and field.',
+        description:
+          'Every document is validated before any is applied; invalid ones give 400 SLUICE_INVALID_SPEC with each error at its file, line, column and field. ' +
+          'A webhook notification whose secretEnv is not set in the server\'s environment gives 400 SLUICE_MISSING_SECRET naming the field and the variable.',
         tags,
         headers: { type: 'object', properties: { 'x-sluice-source': { type: 'string', description: 'file name used in error messages' } } },
         body: { content: { 'application/json': { schema: { $ref: 'Rollout#' } }, ...Object.fromEntries(YAML_TYPES.map((t) => [t, { schema: yamlBody }])) } },
@@ -112,6 +115,7 @@ export function registerRolloutRoutes(api: FastifyInstance, controller: Controll
     async (req, reply) => {
       const source = String(req.headers['x-sluice-source'] ?? 'request body');
       const rollouts = parseBody(req.body, source);
+      assertSecrets(rollouts, source);
       const results = [];
       for (const rollout of rollouts) {
         try {
@@ -177,6 +181,15 @@ export function registerRolloutRoutes(api: FastifyInstance, controller: Controll
       },
     );
   }
+}
+
+/** Signing keys are read from the server's environment: a rollout naming one that is not there would notify nobody, so nothing is applied. */
+function assertSecrets(rollouts: Rollout[], source: string): void {
+  const missing = rollouts.flatMap((r) => missingSecrets(r.spec.notifications).map((m) => ({ rollout: r.metadata.name, ...m })));
+  if (missing.length === 0) return;
+  const variables = [...new Set(missing.map((m) => m.variable))].join(', ');
+  const errors = missing.map((m) => ({ file: source, path: m.path, message: `rollout "${m.rollout}": ${m.message}` }));
+  throw new ApiError(400, 'SLUICE_MISSING_SECRET', `the server has no ${variables} to sign notifications with; set it where \`sluice up\` runs and restart it. Nothing was applied`, { errors });
 }
 
 /** A YAML stream (one or more documents) or one JSON document, validated in full before anything is applied. */

@@ -6,7 +6,7 @@ import { startLoad, type Load } from '../../src/demo/load.js';
 import { startSampleService, type SampleService } from '../../src/demo/sample-service.js';
 import { Receiver, type Received } from '../../src/hooks/testing.js';
 import type { WebhookNotification } from '../../src/notify/index.js';
-import { rolloutYaml, runCli, startServer, waitFor, writeTemp, type ServerProcess } from './harness.js';
+import { rolloutYaml, runCli, startServer, tempDir, waitFor, writeTemp, type ServerProcess } from './harness.js';
 
 /**
  * The rollout lifecycle through the real CLI and a real `sluice up`: webhooks
@@ -389,5 +389,50 @@ spec:
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
     expect(await versionAt(u.listen)).toBe('green');
+  });
+});
+
+describe('a webhook notification whose signing key the server lacks', () => {
+  const VAR = 'SLUICE_E2E_SIGNING_KEY';
+  const servers: ServerProcess[] = [];
+  afterAll(async () => {
+    delete process.env[VAR];
+    await Promise.all(servers.map((s) => s.stop()));
+  });
+
+  const yaml = async (name: string) =>
+    rolloutYaml({
+      name,
+      listen: `127.0.0.1:${await freePort()}`,
+      stable: 'http://127.0.0.1:9',
+      canary: 'http://127.0.0.1:10',
+      steps: '- setWeight: 10\n- pause: {}',
+      extra: `  notifications:\n    - {name: ops, type: webhook, url: "http://127.0.0.1:9/notify", secretEnv: ${VAR}}\n`,
+    });
+
+  it('is refused at apply, naming the field and the variable to set; nothing is applied', async () => {
+    delete process.env[VAR];
+    const server = await startServer();
+    servers.push(server);
+    const applied = await server.cli('apply', '-f', writeTemp('signed.yaml', await yaml('signed')));
+    expect(applied.code).toBe(1);
+    expect(applied.stderr).toContain(`the server has no ${VAR} to sign notifications with; set it where \`sluice up\` runs and restart it. Nothing was applied`);
+    expect(applied.stderr).toContain(`signed.yaml: spec.notifications[0].secretEnv: rollout "signed": notifications to ops are signed with the key in the environment variable ${VAR}, which is not set`);
+    const status = await server.cli('status', 'signed');
+    expect(status.stderr).toContain('no rollout named "signed"');
+  });
+
+  it('sluice up warns about a stored rollout whose key is gone from its environment', async () => {
+    const dir = tempDir('sluice-e2e-secret-');
+    process.env[VAR] = 'k3y';
+    const first = await startServer(dir);
+    const applied = await first.cli('apply', '-f', writeTemp('kept.yaml', await yaml('kept')));
+    expect(applied.code, applied.stderr).toBe(0);
+    await first.stop();
+    delete process.env[VAR];
+    const second = await startServer(dir);
+    servers.push(second);
+    const warning = await waitFor(() => second.logs().split('\n').find((l) => l.startsWith('sluice: warning: rollout "kept"')), 'the warning');
+    expect(warning).toContain(`(spec.notifications[0].secretEnv): notifications to ops are signed with the key in the environment variable ${VAR}, which is not set`);
   });
 });
