@@ -34,6 +34,8 @@ export function describeFailure(err: unknown, version: string, origin: string): 
     case 'UND_ERR_SOCKET':
     case 'UND_ERR_CLOSED':
       return { status: 502, body: `${who} reset the connection\n` };
+    case 'SLUICE_UPSTREAM_PROTOCOL':
+      return { status: 502, body: `${who} sent a response that is not valid HTTP/1.1: ${err instanceof Error ? err.message : String(err)}\n` };
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return { status: 502, body: `${who} could not be resolved\n` };

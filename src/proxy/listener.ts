@@ -5,6 +5,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ListenAddress } from '../routers/validate.js';
 import { awaitingUpstream } from './exchange.js';
+import { FastLane } from './fast-lane.js';
+import type { FastService } from './fast-lane.js';
 import type { Rejection } from './request-guard.js';
 import { rejectionForParseError, rejectionResponse } from './request-guard.js';
 import type { TlsPair } from './tls.js';
@@ -14,6 +16,8 @@ export interface ListenerHandlers {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, listener: Listener): void;
   /** A connection's request was refused by the parser or a timeout (already answered). */
   rejected(rejection: Rejection): void;
+  /** Carry plain-HTTP connections on the fast lane first (fast-lane.ts); without it, Node's server takes every request. */
+  fast?: FastService;
 }
 
 export interface ListenerOptions {
@@ -58,6 +62,8 @@ export class Listener {
     readonly server: Server,
     readonly address: AddressInfo,
     readonly tls: boolean,
+    /** Plain-HTTP connections start here and move to `server` when a request needs it. */
+    readonly lane: FastLane | undefined,
   ) {}
 
   /** Binds `addr`; rejects with the raw socket error (EADDRINUSE, EACCES, …). */
@@ -92,6 +98,16 @@ export class Listener {
         socket.end(rejectionResponse(rejection));
       });
       server.on('tlsClientError', (_err: Error, socket: Socket) => socket.destroy());
+      let lane: FastLane | undefined;
+      if (!options.tls && handlers.fast) {
+        // Node's server registers its connection listener in its constructor: take it, and call it for the connections the lane hands over.
+        const [nodeConnection] = server.listeners('connection') as Array<(socket: Socket) => void>;
+        server.removeListener('connection', nodeConnection);
+        const limits = { clientHeadersTimeoutMs: options.clientHeadersTimeoutMs, keepAliveTimeoutMs: options.keepAliveTimeoutMs, maxHeaderBytes: options.maxHeaderBytes };
+        const fast = new FastLane(handlers.fast, limits, (socket) => nodeConnection.call(server, socket), (r) => handlers.rejected(r));
+        server.on('connection', (socket: Socket) => fast.accept(socket));
+        lane = fast;
+      }
       // A silent client socket (idle keep-alive, or silent mid-request) is closed, unless the
       // silence is an upstream's that has not answered yet: its own timeouts decide then.
       server.on('timeout', (socket: Duplex & { _httpMessage?: ServerResponse | null }) => {
@@ -105,7 +121,7 @@ export class Listener {
       server.listen({ host: addr.host || undefined, port: addr.port, backlog: 4096 }, () => {
         server.off('error', onError);
         server.on('error', () => undefined); // after listening, socket errors are per connection
-        listener = new Listener(server, server.address() as AddressInfo, options.tls !== undefined);
+        listener = new Listener(server, server.address() as AddressInfo, options.tls !== undefined, lane);
         resolve(listener);
       });
     });
@@ -124,6 +140,10 @@ export class Listener {
     this.server.timeout = options.idleTimeoutMs;
     this.server.keepAliveTimeout = options.keepAliveTimeoutMs;
     this.server.maxConnections = options.maxConnections;
+    if (this.lane) {
+      this.lane.limits.clientHeadersTimeoutMs = options.clientHeadersTimeoutMs;
+      this.lane.limits.keepAliveTimeoutMs = options.keepAliveTimeoutMs;
+    }
   }
 
   /** Swaps the certificate of a TLS listener; connections already open keep theirs. */
@@ -142,10 +162,16 @@ export class Listener {
     if (this.closed) return this.closed;
     this.closing = true;
     const server = this.server;
+    const lane = this.lane;
+    lane?.close();
     this.closed = new Promise<void>((resolve) => {
-      const sweep = setInterval(() => server.closeIdleConnections(), SWEEP_MS);
+      const sweep = setInterval(() => {
+        server.closeIdleConnections();
+        lane?.closeIdle();
+      }, SWEEP_MS);
       const deadline = setTimeout(() => {
         server.closeAllConnections();
+        lane?.destroyAll();
         for (const s of this.tunnels) s.destroy();
       }, graceMs);
       server.close(() => {

@@ -128,6 +128,7 @@ export class LocalPlane {
           request: (req, res, l) => this.route(target, req, res, l),
           upgrade: (req, socket, head, l) => this.upgrade(target, req, socket, head, l),
           rejected: (r) => target.counters.reject(r.reason),
+          fast: { scope: target, mirror: target.mirror, random: this.config.random },
         },
         { ...this.listenerLimits(settings), tls, maxHeaderBytes: this.config.maxHeaderBytes },
       );

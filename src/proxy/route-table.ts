@@ -27,6 +27,8 @@ export interface RouteTable {
   readonly canary: Ring;
   /** How a request picks its version (A/B rules, sticky or random weight, mirroring), compiled once. */
   readonly choice: RouteChoice;
+  /** Every instance speaks plain HTTP, so the fast lane can carry the service's simple requests. */
+  readonly fastLane: boolean;
 }
 
 /**
@@ -77,12 +79,10 @@ function buildRing(urls: readonly string[], connectMs: number | undefined, previ
  * allocates one small object and touches no pool.
  */
 export function buildTable(service: string, routes: Routes, previous: RouteTable | undefined, pools: UpstreamPools): RouteTable {
-  return {
-    routes,
-    stable: buildRing(routes.stable, routes.timeouts?.connectMs, previous?.stable, pools),
-    canary: buildRing(routes.canary, routes.timeouts?.connectMs, previous?.canary, pools),
-    choice: compileChoice(service, routes, previous),
-  };
+  const stable = buildRing(routes.stable, routes.timeouts?.connectMs, previous?.stable, pools);
+  const canary = buildRing(routes.canary, routes.timeouts?.connectMs, previous?.canary, pools);
+  const plain = (ring: Ring) => ring.upstreams.every((u) => u.raw !== undefined);
+  return { routes, stable, canary, choice: compileChoice(service, routes, previous), fastLane: plain(stable) && plain(canary) };
 }
 
 /** Releases the pools of `old`'s rings that `next` no longer uses (all of them when `next` is undefined). */

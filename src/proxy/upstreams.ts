@@ -1,11 +1,21 @@
 import { Pool } from 'undici';
 import { InstanceHealth } from './health.js';
+import { RawPool } from './raw-pool.js';
 
 /** One upstream instance: its origin, the keep-alive pool that carries its traffic, and its passive health. */
 export interface Upstream {
   readonly origin: string;
   readonly pool: Pool;
+  /** Raw keep-alive connections for the fast lane; plain-HTTP instances only. */
+  readonly raw: RawPool | undefined;
   readonly health: InstanceHealth;
+}
+
+/** The fast lane's pool for a plain-HTTP origin (TLS upstreams are carried by undici only). */
+function rawPoolFor(url: URL, keepAliveTimeoutMs: number): RawPool | undefined {
+  if (url.protocol !== 'http:') return undefined;
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  return new RawPool(host, Number(url.port || 80), url.host, keepAliveTimeoutMs);
 }
 
 export interface PoolOptions {
@@ -31,7 +41,8 @@ export class UpstreamPools {
 
   /** The upstream for `url` (a validated http(s) base URL), creating its pool on first use. */
   acquire(url: string, connectTimeoutMs = this.options.connectTimeoutMs): Upstream {
-    const origin = new URL(url).origin;
+    const parsed = new URL(url);
+    const origin = parsed.origin;
     const key = `${origin} ${connectTimeoutMs}`;
     let entry = this.entries.get(key);
     if (!entry) {
@@ -43,7 +54,7 @@ export class UpstreamPools {
         headersTimeout: 30_000,
         bodyTimeout: 300_000,
       });
-      entry = { upstream: { origin, pool, health: this.healthOf(origin) }, refs: 0 };
+      entry = { upstream: { origin, pool, raw: rawPoolFor(parsed, this.options.keepAliveTimeoutMs), health: this.healthOf(origin) }, refs: 0 };
       this.entries.set(key, entry);
     }
     entry.refs++;
@@ -56,6 +67,7 @@ export class UpstreamPools {
       if (entry.upstream !== upstream) continue;
       if (--entry.refs > 0) return;
       this.entries.delete(key);
+      upstream.raw?.close();
       this.startClosing(upstream.pool);
       return;
     }
@@ -68,7 +80,10 @@ export class UpstreamPools {
 
   /** Closes every pool, letting in-flight requests finish for up to `graceMs`, then destroys the rest. */
   async closeAll(graceMs: number): Promise<void> {
-    for (const { upstream } of this.entries.values()) this.startClosing(upstream.pool);
+    for (const { upstream } of this.entries.values()) {
+      upstream.raw?.close();
+      this.startClosing(upstream.pool);
+    }
     this.entries.clear();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
