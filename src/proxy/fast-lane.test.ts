@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Routes } from '../routers/router.js';
@@ -14,6 +14,8 @@ import { eventually, rawExchange } from './testing.js';
 
 interface Scripted {
   url: string;
+  /** Connections open now. */
+  open: Set<Socket>;
   /** Request heads received, in order. */
   heads: string[];
   /** Connections accepted so far. */
@@ -58,6 +60,7 @@ async function scripted(answer: (head: string, socket: Socket, n: number) => Arr
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     heads,
+    open: sockets,
     get connections() {
       return state.connections;
     },
@@ -68,6 +71,8 @@ async function scripted(answer: (head: string, socket: Socket, n: number) => Arr
       }),
   };
 }
+
+const openUpstreamSockets = (up: Scripted): number => up.open.size;
 
 const proxies: EmbeddedProxy[] = [];
 const upstreams: Scripted[] = [];
@@ -267,5 +272,52 @@ describe('the fast lane', () => {
       expect(responses(again.text)[0].body).toBe(first);
       expect(again.text).not.toMatch(/set-cookie/i);
     }
+  });
+
+  it('closes an idle client connection after clientKeepAliveMs, and an idle upstream connection after keepAliveTimeoutMs', async () => {
+    const up = await scripted(() => [ok('x')]);
+    upstreams.push(up);
+    const upstreamClosed = new Promise<number>((resolve) => {
+      const t0 = Date.now();
+      const probe = setInterval(() => {
+        if (up.connections === 1 && openUpstreamSockets(up) === 0) {
+          clearInterval(probe);
+          resolve(Date.now() - t0);
+        }
+      }, 5);
+    });
+    const proxy = new EmbeddedProxy({ clientKeepAliveMs: 150, keepAliveTimeoutMs: 250, drainTimeoutMs: 100 });
+    proxies.push(proxy);
+    await proxy.setRoutes('web', { listen: '127.0.0.1:0', stable: [up.url], canary: [], canaryWeight: 0 });
+    const started = Date.now();
+    const res = await rawExchange(proxy.address('web')!, [GET('/')], 3_000);
+    expect(res.closed).toBe(true); // by the proxy, not by the 3 s deadline
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(responses(res.text)[0].body).toBe('x');
+    expect(await upstreamClosed).toBeGreaterThanOrEqual(240);
+  });
+
+  it('closes a client that stops reading a response for longer than idleMs, and frees the upstream connection', async () => {
+    const big = Buffer.alloc(8 * 1024 * 1024, 0x61);
+    const up = await scripted(() => [`HTTP/1.1 200 OK\r\ncontent-length: ${big.length}\r\n\r\n`, big]);
+    upstreams.push(up);
+    const proxy = new EmbeddedProxy({ drainTimeoutMs: 100 });
+    proxies.push(proxy);
+    await proxy.setRoutes('web', { listen: '127.0.0.1:0', stable: [up.url], canary: [], canaryWeight: 0, timeouts: { idleMs: 200 } });
+    const { port } = new URL(proxy.address('web')!);
+    const client = connect({ host: '127.0.0.1', port: Number(port) });
+    client.on('error', () => undefined);
+    client.write(GET('/'));
+    client.pause(); // never reads: the proxy's writes back up
+    await eventually(() => expect(up.connections === 1 && openUpstreamSockets(up) === 0).toBe(true), 5_000);
+    // The proxy cut the client: reading now gets what was buffered, then the end, never the whole body.
+    let got = 0;
+    client.on('data', (d: Buffer) => (got += d.length));
+    await new Promise<void>((resolve) => {
+      client.once('close', () => resolve());
+      client.resume();
+    });
+    expect(got).toBeLessThan(big.length);
+    expect(proxy.snapshot('web')!.stable).toMatchObject({ requests: 1, codes: { 200: 1 } });
   });
 });

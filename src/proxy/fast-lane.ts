@@ -51,6 +51,13 @@ export class FastLane {
   /** The listener is closing: responses carry Connection: close and idle connections are closed. */
   closing = false;
   private readonly connections = new Set<FastConnection>();
+  /**
+   * Enforces the keep-alive, upstream-headers and idle timeouts of every
+   * connection in one periodic pass (late by at most one tick, never early),
+   * instead of a timer armed and re-armed per socket and per request.
+   */
+  private sweeper: NodeJS.Timeout | undefined;
+  private tickMs = 0;
 
   constructor(
     readonly service: FastService,
@@ -64,6 +71,25 @@ export class FastLane {
   accept(socket: Socket): void {
     const conn = new FastConnection(this, socket);
     this.connections.add(conn);
+    if (this.sweeper === undefined) this.schedule();
+  }
+
+  private schedule(): void {
+    const s = this.service.scope.settings;
+    this.tickMs = Math.min(500, Math.max(5, Math.min(this.limits.keepAliveTimeoutMs, s.headersTimeoutMs, s.idleTimeoutMs) / 8));
+    this.sweeper = setInterval(() => this.sweep(), this.tickMs);
+    this.sweeper.unref();
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const c of this.connections) c.sweep(now);
+    const stale = this.tickMs !== Math.min(500, Math.max(5, Math.min(this.limits.keepAliveTimeoutMs, this.service.scope.settings.headersTimeoutMs, this.service.scope.settings.idleTimeoutMs) / 8));
+    if (this.connections.size === 0 || stale) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+      if (this.connections.size > 0) this.schedule();
+    }
   }
 
   forget(conn: FastConnection): void {
@@ -96,9 +122,6 @@ function onClientEnd(this: Socket & { [kConn]: FastConnection }): void {
   this[kConn].onClose();
   this.end();
 }
-function onClientTimeout(this: Socket & { [kConn]: FastConnection }): void {
-  this[kConn].onIdle();
-}
 function onClientDrain(this: Socket & { [kConn]: FastConnection }): void {
   this[kConn].exchange?.resumeUpstream();
 }
@@ -111,8 +134,9 @@ export class FastConnection {
   private buf: Buffer | null = null;
   exchange: FastExchange | null = null;
   private headTimer: NodeJS.Timeout | undefined;
-  private headStart = 0;
   private gone = false;
+  /** When the connection last read a request or finished a response (performance.now()). */
+  private active = performance.now();
 
   constructor(
     readonly lane: FastLane,
@@ -124,12 +148,11 @@ export class FastConnection {
     socket.on('close', onClientClose);
     socket.on('end', onClientEnd);
     socket.on('error', ignore);
-    socket.on('timeout', onClientTimeout);
     socket.on('drain', onClientDrain);
-    socket.setTimeout(lane.limits.keepAliveTimeoutMs);
   }
 
   onData(chunk: Buffer): void {
+    this.active = performance.now();
     this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
     if (this.exchange !== null) {
       // Pipelined: hold what comes until the response in flight is done, within bounds.
@@ -187,6 +210,7 @@ export class FastConnection {
   /** The exchange finished its response; `close`: the connection ends with it. */
   done(close: boolean): void {
     this.exchange = null;
+    this.active = performance.now();
     if (close || this.lane.closing) {
       this.gone = true;
       this.socket.end();
@@ -205,9 +229,10 @@ export class FastConnection {
     this.exchange = null;
   }
 
-  /** Idle past the keep-alive timeout (or silent while its upstream works, which the upstream's timeouts bound). */
-  onIdle(): void {
-    if (this.exchange === null && (this.buf === null || this.buf.length === 0)) this.socket.destroy();
+  /** The lane's periodic pass: an idle connection past the keep-alive timeout closes; a request in flight checks its own timeouts. */
+  sweep(now: number): void {
+    if (this.exchange !== null) this.exchange.sweep(now);
+    else if (this.buf === null && now - this.active > this.lane.limits.keepAliveTimeoutMs) this.socket.destroy();
   }
 
   closeIfIdle(): void {
@@ -216,7 +241,6 @@ export class FastConnection {
 
   private armHeadTimer(): void {
     if (this.headTimer !== undefined) return;
-    this.headStart = performance.now();
     this.headTimer = setTimeout(() => this.headTimeout(), this.lane.limits.clientHeadersTimeoutMs);
   }
 
@@ -246,9 +270,7 @@ export class FastConnection {
     s.off('close', onClientClose);
     s.off('end', onClientEnd);
     s.off('error', ignore);
-    s.off('timeout', onClientTimeout);
     s.off('drain', onClientDrain);
-    s.setTimeout(0);
     if (this.buf !== null) s.unshift(this.buf);
     this.buf = null;
     this.gone = true;
@@ -309,6 +331,11 @@ export class FastExchange implements RawConnectionUser {
   private readonly start = performance.now();
   private readonly requestId: string;
   private finished = false;
+  /** When the request went to the upstream, and when the upstream last sent bytes (performance.now()). */
+  private sentAt = 0;
+  private upActive = 0;
+  /** When the client stopped taking the response (its buffer full), 0 while it keeps up. */
+  private clientStalledAt = 0;
 
   constructor(
     private readonly conn: FastConnection,
@@ -349,7 +376,7 @@ export class FastExchange implements RawConnectionUser {
     const pool = this.upstream.raw!;
     const proto = 'http';
     const ip = this.conn.socket.remoteAddress ?? '';
-    up.setTimeout(this.conn.lane.service.scope.settings.headersTimeoutMs);
+    this.sentAt = performance.now();
     up.write(
       `${r.method} ${r.target} HTTP/1.1\r\nhost: ${pool.authority}\r\n${r.kept}${r.requestId ? '' : `x-request-id: ${this.requestId}\r\n`}` +
         `x-forwarded-for: ${r.forwardedFor === undefined ? ip : `${r.forwardedFor}, ${ip}`}\r\nx-forwarded-proto: ${proto}\r\nx-forwarded-host: ${r.host}\r\n\r\n`,
@@ -359,6 +386,7 @@ export class FastExchange implements RawConnectionUser {
 
   onUpstreamData(chunk: Buffer): void {
     this.sawBytes = true;
+    this.upActive = performance.now();
     if (this.body === Body.Head) return this.onHeadBytes(chunk);
     this.passBody(chunk, 0, false);
   }
@@ -406,7 +434,6 @@ export class FastExchange implements RawConnectionUser {
     if (res.status >= 500) this.counters.status5xx++;
     if (isGatewayStatus(res.status)) this.unwell();
     else this.upstream.health.success();
-    this.up!.setTimeout(scope.settings.idleTimeoutMs);
     const client = this.conn.socket;
     if (this.body === Body.Done) {
       if (bodyAt < buf.length) this.reusable = false; // bytes past the response: never reuse that connection
@@ -471,12 +498,30 @@ export class FastExchange implements RawConnectionUser {
       this.body = Body.Done;
       this.complete();
     } else if (!more) {
+      this.clientStalledAt = performance.now();
       this.up?.pause();
     }
   }
 
   resumeUpstream(): void {
+    this.clientStalledAt = 0;
     this.up?.resume();
+  }
+
+  /**
+   * The timeouts, checked by the lane's periodic pass: response headers
+   * within headersTimeoutMs of sending (504), no upstream silence longer than
+   * idleTimeoutMs mid-body (cut), and no client that stops reading for as
+   * long (closed, as Node's server closes a silent client).
+   */
+  sweep(now: number): void {
+    if (this.finished || this.up === null) return; // connecting: the connect timeout runs
+    const s = this.conn.lane.service.scope.settings;
+    if (this.body === Body.Head) {
+      if (now - this.sentAt > s.headersTimeoutMs) this.onUpstreamTimeout();
+    } else if (this.clientStalledAt > 0) {
+      if (now - this.clientStalledAt > s.idleTimeoutMs) this.conn.socket.destroy();
+    } else if (now - this.upActive > s.idleTimeoutMs) this.onUpstreamTimeout();
   }
 
   /** The response went out whole. */

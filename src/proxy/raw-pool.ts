@@ -1,19 +1,19 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 
 /** What an upstream connection reports to the exchange using it. */
 export interface RawConnectionUser {
   onUpstreamData(chunk: Buffer): void;
   /** The connection failed or closed; `err` is undefined for a clean close by the upstream. */
   onUpstreamClosed(err: Error | undefined): void;
-  /** The connection was silent for the timeout the exchange set. */
-  onUpstreamTimeout(): void;
 }
 
 /** Where a connection finds the exchange using it now (null while idle in the pool). */
 const kUser = Symbol('sluice.rawUser');
-type PooledSocket = Socket & { [kUser]: RawConnectionUser | null; [kError]: Error | undefined };
+type PooledSocket = Socket & { [kUser]: RawConnectionUser | null; [kError]: Error | undefined; [kIdleSince]: number };
 const kError = Symbol('sluice.rawError');
+const kIdleSince = Symbol('sluice.rawIdleSince');
 
 /** A connect attempt that took longer than the connect timeout. */
 export class ConnectTimeoutError extends Error {
@@ -29,11 +29,6 @@ function onData(this: PooledSocket, chunk: Buffer): void {
 function onError(this: PooledSocket, err: Error): void {
   this[kError] = err;
 }
-function onTimeout(this: PooledSocket): void {
-  const user = this[kUser];
-  if (user) user.onUpstreamTimeout();
-  else this.destroy(); // idle past the keep-alive timeout
-}
 
 /**
  * Keep-alive connections to one plain-HTTP upstream instance for the fast
@@ -42,8 +37,11 @@ function onTimeout(this: PooledSocket): void {
  * timeout; a connection that misbehaves is destroyed, never reused.
  */
 export class RawPool {
+  /** Idle connections, oldest first. */
   private readonly idle: PooledSocket[] = [];
   private closed = false;
+  /** Closes connections idle past the keep-alive timeout; runs only while some are idle. */
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     readonly host: string,
@@ -53,7 +51,7 @@ export class RawPool {
     private readonly keepAliveTimeoutMs: number,
   ) {}
 
-  /** An idle connection for `user`, or undefined when none is left. */
+  /** The most recently used idle connection for `user`, or undefined when none is left. */
   reuse(user: RawConnectionUser): Socket | undefined {
     let s: PooledSocket | undefined;
     while ((s = this.idle.pop()) !== undefined) {
@@ -69,6 +67,7 @@ export class RawPool {
     const s = connect({ host: this.host, port: this.port, noDelay: true }) as PooledSocket;
     s[kUser] = null;
     s[kError] = undefined;
+    s[kIdleSince] = 0;
     let settled = false;
     const timer = setTimeout(() => {
       if (settled) return;
@@ -85,7 +84,6 @@ export class RawPool {
     });
     s.on('data', onData);
     s.on('error', onError);
-    s.on('timeout', onTimeout);
     s.on('close', () => {
       clearTimeout(timer);
       const user = s[kUser];
@@ -110,8 +108,26 @@ export class RawPool {
       s.destroy();
       return;
     }
-    s.setTimeout(this.keepAliveTimeoutMs);
+    s[kIdleSince] = performance.now();
     this.idle.push(s);
+    if (this.sweeper === undefined) {
+      this.sweeper = setInterval(() => this.sweep(), Math.min(1_000, Math.max(5, this.keepAliveTimeoutMs / 4)));
+      this.sweeper.unref();
+    }
+  }
+
+  private sweep(): void {
+    const oldest = performance.now() - this.keepAliveTimeoutMs;
+    let n = 0;
+    while (n < this.idle.length && this.idle[n][kIdleSince] <= oldest) n++;
+    for (const s of this.idle.splice(0, n)) s.destroy();
+    if (this.idle.length === 0) this.stopSweeping();
+  }
+
+  private stopSweeping(): void {
+    if (this.sweeper === undefined) return;
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 
   /** Drops a connection that cannot be reused (mid-response, misbehaving). */
@@ -123,6 +139,7 @@ export class RawPool {
   /** Closes idle connections; connections in use close when their exchange ends. */
   close(): void {
     this.closed = true;
+    this.stopSweeping();
     for (const s of this.idle.splice(0)) s.destroy();
   }
 }
