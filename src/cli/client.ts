@@ -80,7 +80,7 @@ export class ApiClient {
     return this.call('POST', '/api/v1/tokens', JSON.stringify({ name, role }), { 'content-type': 'application/json' });
   }
 
-  revokeToken(id: string): Promise<{ token: TokenView }> {
+  revokeToken(id: string): Promise<{ token: TokenView; alreadyRevoked?: boolean }> {
     return this.call('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`);
   }
 

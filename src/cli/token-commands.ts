@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { TokenView } from '../server/auth-routes.js';
 import { ROLES } from '../store/token-store.js';
+import { tokenIdProblem } from '../server/auth-tokens.js';
 import { CliError } from './client.js';
 import { connect } from './config.js';
 
@@ -42,9 +43,16 @@ export function registerTokenCommands(program: Command): void {
     .description('revoke a token by id: it stops working at once')
     .argument('<id>', 'the id shown by `sluice token list`')
     .action(async (id: string) => {
+      // Checked here too, so a pasted secret never travels in a URL to the server's logs.
+      const problem = tokenIdProblem(id);
+      if (problem) throw new CliError(problem, 1, 'SLUICE_BAD_TOKEN_ID');
       const res = await connect(program).revokeToken(id);
       if (json()) return print(JSON.stringify(res, null, 2));
-      print(`token "${res.token.name}" (${res.token.id}) revoked`);
+      if (res.alreadyRevoked) {
+        print(`token "${res.token.name}" (${res.token.id}) was already revoked on ${day(res.token.revokedAt)} by ${res.token.revokedBy}; nothing changed`);
+      } else {
+        print(`token "${res.token.name}" (${res.token.id}) revoked`);
+      }
     });
 
   program

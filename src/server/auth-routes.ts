@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../log/logger.js';
 import { ROLES, TokenStoreError, type Role, type TokenRecord, type TokenStore } from '../store/token-store.js';
 import { actorOf } from './auth.js';
-import { issueToken } from './auth-tokens.js';
+import { issueToken, tokenIdProblem } from './auth-tokens.js';
 import { ApiError } from './errors.js';
 
 /** A token as the API shows it: never its secret or hash. */
@@ -108,23 +108,31 @@ export function registerTokenRoutes(api: FastifyInstance, opts: TokenRouteOption
     {
       config: { role: 'admin' },
       schema: {
-        summary: 'Revoke a token (it stops working at once; revoking twice is harmless)',
+        summary: 'Revoke a token (it stops working at once; revoking twice is harmless and says so)',
         tags: ['tokens'],
-        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[a-f0-9]{8,64}$' } } },
-        response: { 200: { type: 'object', properties: { token: TOKEN_SCHEMA } } },
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', description: 'the 12 hex digits shown by GET /api/v1/tokens' } } },
+        response: {
+          200: { type: 'object', properties: { token: TOKEN_SCHEMA, alreadyRevoked: { type: 'boolean', description: 'true when it had been revoked before: nothing changed' } } },
+        },
       },
     },
     async (req) => {
       const actor = actorOf(req);
+      const problem = tokenIdProblem(req.params.id);
+      if (problem) throw new ApiError(400, 'SLUICE_BAD_TOKEN_ID', problem);
       const target = tokens.get(req.params.id);
       if (!target) throw new ApiError(404, 'SLUICE_NOT_FOUND', `no token with id ${req.params.id}; \`sluice token list\` shows the ids`);
+      if (target.revokedAt !== undefined) {
+        const { hash: _hash, ...record } = target;
+        return { token: tokenView(record), alreadyRevoked: true };
+      }
       const activeAdmins = tokens.list().filter((t) => t.role === 'admin' && t.revokedAt === undefined);
       if (target.revokedAt === undefined && target.role === 'admin' && activeAdmins.length === 1) {
         throw new ApiError(409, 'SLUICE_LAST_ADMIN', `token "${target.name}" is the last active admin token; create another admin token before revoking it, or nobody could manage tokens`);
       }
       const token = tokens.revoke(target.id, actor, now())!;
       logger.info({ actor, token: token.id, name: token.name }, 'token revoked');
-      return { token: tokenView(token) };
+      return { token: tokenView(token), alreadyRevoked: false };
     },
   );
 }

@@ -10,6 +10,7 @@ import type { Role, TokenRecord, TokenStore } from '../store/token-store.js';
  */
 const PREFIX = 'sluice_';
 const TEXT = /^sluice_([a-f0-9]{12})_([A-Za-z0-9_-]{43})$/;
+const ID = /^[a-f0-9]{12}$/;
 /** Compared against when the id is unknown, so every failure costs the same work. */
 const DUMMY = Buffer.alloc(32);
 
@@ -29,7 +30,8 @@ export function generateToken(random: RandomBytes = randomBytes): { id: string; 
   return { id, text, hash: hashToken(text) };
 }
 
-export type Verification = { ok: true; token: TokenRecord } | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' };
+/** A revoked token is named to whoever holds its secret (and only them), so they know which one to replace. */
+export type Verification = { ok: true; token: TokenRecord } | { ok: false; reason: 'malformed' | 'unknown' } | { ok: false; reason: 'revoked'; token: TokenRecord };
 
 /** Checks a presented token against the store. Never throws for bad input: the reason is data. */
 export function verifyToken(store: TokenStore, text: string): Verification {
@@ -40,9 +42,22 @@ export function verifyToken(store: TokenStore, text: string): Verification {
   const presented = createHash('sha256').update(text, 'utf8').digest();
   const same = expected.length === presented.length && timingSafeEqual(expected, presented);
   if (!stored || !same) return { ok: false, reason: 'unknown' };
-  if (stored.revokedAt !== undefined) return { ok: false, reason: 'revoked' };
   const { hash: _hash, ...token } = stored;
+  if (stored.revokedAt !== undefined) return { ok: false, reason: 'revoked', token };
   return { ok: true, token };
+}
+
+/**
+ * Why `id` cannot be a token id (the 12 hex digits of `sluice_<id>_<secret>`),
+ * as a sentence; undefined when it can. Someone who pastes a whole token is
+ * told its id, and the secret is never repeated back.
+ */
+export function tokenIdProblem(id: string): string | undefined {
+  if (ID.test(id)) return undefined;
+  const whole = /^sluice_([a-f0-9]{12})_/.exec(id);
+  if (whole) return `that is a whole token, secret included, not its id; its id is ${whole[1]}`;
+  const shown = id.length > 40 ? `${JSON.stringify(id.slice(0, 40))}…` : JSON.stringify(id);
+  return `${shown} is not a token id: an id is 12 lowercase hex digits, such as 1de9963b2b1a (the part after "sluice_" in the token); \`sluice token list\` shows every token's id`;
 }
 
 /** Creates and stores a token; the returned text is the only copy of the secret. */

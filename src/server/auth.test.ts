@@ -134,7 +134,10 @@ describe('tokens over the API', () => {
     expect(who.json()).toEqual({ id: token.id, name: 'ci', role: 'operator' });
 
     const revoked = await t.app.inject({ method: 'DELETE', url: `/api/v1/tokens/${token.id}`, headers: t.bearer('admin') });
-    expect(revoked.json().token).toMatchObject({ active: false, revokedBy: 'admin' });
+    expect(revoked.json()).toMatchObject({ token: { active: false, revokedBy: 'admin' }, alreadyRevoked: false });
+    const twice = await t.app.inject({ method: 'DELETE', url: `/api/v1/tokens/${token.id}`, headers: t.bearer('admin') });
+    expect(twice.statusCode).toBe(200);
+    expect(twice.json()).toMatchObject({ token: { active: false, revokedAt: revoked.json().token.revokedAt }, alreadyRevoked: true });
     const after = await t.app.inject({ method: 'GET', url: '/api/v1/whoami', headers: { authorization: `Bearer ${secret}` } });
     expect(after.statusCode).toBe(401);
     expect(after.json().error.message).toContain('revoked');
@@ -167,6 +170,12 @@ describe('tokens over the API', () => {
 
     const unknown = await t.app.inject({ method: 'DELETE', url: '/api/v1/tokens/abcdefabcdef', headers: t.bearer('admin') });
     expect(unknown.statusCode).toBe(404);
+    const malformed = await t.app.inject({ method: 'DELETE', url: '/api/v1/tokens/BADID', headers: t.bearer('admin') });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().error).toEqual({
+      code: 'SLUICE_BAD_TOKEN_ID',
+      message: '"BADID" is not a token id: an id is 12 lowercase hex digits, such as 1de9963b2b1a (the part after "sluice_" in the token); `sluice token list` shows every token\'s id',
+    });
   });
 
   it('records when a token was last used, at most once a minute', async () => {

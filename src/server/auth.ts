@@ -66,7 +66,18 @@ export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
     const result = verifyToken(opts.tokens, m[1]!);
     if (!result.ok) {
       void reply.header('www-authenticate', 'Bearer realm="sluice", error="invalid_token"');
-      const why = result.reason === 'revoked' ? 'the token was revoked' : result.reason === 'malformed' ? 'the token is not a Sluice token (sluice_…)' : 'the token is not known to this server';
+      if (result.reason === 'revoked') {
+        const t = result.token;
+        const when = new Date(t.revokedAt!).toISOString().slice(0, 16).replace('T', ' ');
+        throw new ApiError(
+          401,
+          'SLUICE_BAD_TOKEN',
+          `token "${t.name}" (id ${t.id}, ${t.role}) was revoked on ${when} UTC by ${t.revokedBy ?? 'an admin'} and no longer works; ` +
+            `ask an admin for a new one (they make it with \`sluice token create --role ${t.role} --name NAME\`)`,
+          { reason: result.reason, id: t.id },
+        );
+      }
+      const why = result.reason === 'malformed' ? 'the token is not a Sluice token (sluice_…)' : 'the token is not known to this server';
       throw new ApiError(401, 'SLUICE_BAD_TOKEN', `${why}; ${HOW_TO}`, { reason: result.reason });
     }
     const { token } = result;

@@ -77,9 +77,25 @@ describe('access through the real CLI and server', () => {
 
     const revoked = await server.cli('token', 'revoke', ci.id);
     expect(revoked.stdout).toContain(`token "ci" (${ci.id}) revoked`);
+    const again = await server.cli('token', 'revoke', ci.id);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(new RegExp(`^token "ci" \\(${ci.id}\\) was already revoked on \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d by admin; nothing changed\\n$`));
     const after = await asCi('get', 'rollouts');
     expect(after.code).toBe(1);
-    expect(after.stderr).toContain('the token was revoked');
+    expect(after.stderr).toMatch(new RegExp(`^sluice: token "ci" \\(id ${ci.id}, operator\\) was revoked on \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC by admin and no longer works; `));
+    expect(after.stderr).toContain('ask an admin for a new one (they make it with `sluice token create --role operator --name NAME`)');
+  });
+
+  it('token revoke with something that is not a token id says what an id looks like, never a pattern, never a secret', async () => {
+    const bad = await server.cli('token', 'revoke', 'BADID');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('sluice: "BADID" is not a token id: an id is 12 lowercase hex digits, such as 1de9963b2b1a (the part after "sluice_" in the token); `sluice token list` shows every token\'s id\n');
+    const created = await server.cli('token', 'create', '--role', 'viewer', '--name', 'pasted');
+    const secret = created.stdout.trim();
+    const whole = await server.cli('token', 'revoke', secret);
+    expect(whole.code).toBe(1);
+    expect(whole.stderr).toBe(`sluice: that is a whole token, secret included, not its id; its id is ${secret.slice(7, 19)}\n`);
+    expect(server.logs()).not.toContain(secret.slice(20));
   });
 
   it('reads server and token from $XDG_CONFIG_HOME/sluice/config.yaml, and warns when others can read it', async () => {
