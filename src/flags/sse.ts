@@ -1,10 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
- * Server-Sent Events connections for flag change streams, written to raw
- * responses: one message is formatted once and written to every subscriber.
- * A subscriber that reads too slowly is cut off rather than buffered without
- * bound (it reconnects, and resumes with Last-Event-ID).
+ * Server-Sent Events connections for flag change streams. The response head
+ * goes out through Node's ServerResponse (chunked); every message after it is
+ * framed as one chunk once, into one buffer, and that same buffer is written
+ * straight to each subscriber's socket — one write each, no per-subscriber
+ * encoding — which is what keeps a change's fan-out to 1,000 subscribers
+ * short. A subscriber that reads too slowly is cut off rather than buffered
+ * without bound (it reconnects, and resumes with Last-Event-ID).
  */
 
 /** Bytes a subscriber may have buffered before it is disconnected. */
@@ -20,12 +23,25 @@ export function formatSse(data: string, opts: { id?: string | number; event?: st
   return out + '\n';
 }
 
+/** `text` as one HTTP/1.1 chunk (the response is chunked; res.end() writes the last chunk). */
+function chunkOf(text: string): Buffer {
+  const body = Buffer.from(text);
+  const size = `${body.length.toString(16)}\r\n`;
+  const out = Buffer.allocUnsafe(size.length + body.length + 2);
+  out.write(size, 0, 'latin1');
+  body.copy(out, size.length);
+  out.write('\r\n', size.length + body.length, 'latin1');
+  return out;
+}
+
 export interface SseConnection {
   /** The Last-Event-ID the client sent when reconnecting, if any. */
   readonly lastEventId: string | undefined;
   readonly closed: boolean;
   /** Writes pre-formatted SSE text; false when the connection is gone or was cut off. */
   write(text: string): boolean;
+  /** Writes a message already framed by the hub (broadcast). */
+  writeChunk(chunk: Buffer): boolean;
   close(): void;
 }
 
@@ -55,16 +71,18 @@ export class SseHub<M = unknown> {
     req.socket.setNoDelay(true);
     req.socket.setKeepAlive(true);
     const last = req.headers['last-event-id'];
+    const socket = res.socket!;
     let closed = false;
     const conn: SseConnection = {
       lastEventId: typeof last === 'string' && last !== '' ? last : undefined,
       get closed() {
         return closed;
       },
-      write: (text) => {
+      write: (text) => conn.writeChunk(chunkOf(text)),
+      writeChunk: (chunk) => {
         if (closed) return false;
-        res.write(text);
-        if (res.writableLength > MAX_BUFFERED) {
+        socket.write(chunk);
+        if (socket.writableLength > MAX_BUFFERED) {
           conn.close();
           return false;
         }
@@ -88,9 +106,10 @@ export class SseHub<M = unknown> {
   /** Writes `text` to every connection whose metadata passes `filter`. */
   broadcast(text: string, filter?: (meta: M) => boolean): number {
     let n = 0;
+    let chunk: Buffer | undefined;
     for (const [conn, meta] of this.#connections) {
       if (filter && !filter(meta)) continue;
-      if (conn.write(text)) n++;
+      if (conn.writeChunk((chunk ??= chunkOf(text)))) n++;
     }
     return n;
   }
