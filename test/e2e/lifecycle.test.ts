@@ -426,6 +426,7 @@ describe('a webhook notification whose signing key the server lacks', () => {
     const dir = tempDir('sluice-e2e-secret-');
     process.env[VAR] = 'k3y';
     const first = await startServer(dir);
+    servers.push(first); // stopped by afterAll too if an assertion fails first (stopping twice is harmless)
     const applied = await first.cli('apply', '-f', writeTemp('kept.yaml', await yaml('kept')));
     expect(applied.code, applied.stderr).toBe(0);
     await first.stop();
