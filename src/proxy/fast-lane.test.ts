@@ -233,6 +233,13 @@ describe('the fast lane', () => {
     expect(res.text.endsWith('old')).toBe(true);
   });
 
+  it('hands a request head that trickles in byte by byte to Node’s server, which reads it incrementally', async () => {
+    const { base, up } = await through(() => [ok('slow but fine')]);
+    const res = await rawExchange(base, GET('/t', 'Connection: close\r\n').match(/.{1,3}/gs)!);
+    expect(responses(res.text)[0]).toMatchObject({ status: 200, body: 'slow but fine' });
+    expect(up.heads[0]).toMatch(/\r\nconnection: keep-alive/i); // undici: the Node lane
+  });
+
   it('answers 408 to a client that sends its headers too slowly, as Node’s server would', async () => {
     const up = await scripted(() => [ok('x')]);
     upstreams.push(up);

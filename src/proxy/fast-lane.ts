@@ -42,6 +42,8 @@ export interface FastLaneLimits {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+/** A request head arriving in more pieces than this goes to Node's server. */
+const MAX_HEAD_PIECES = 8;
 /** Bodies up to this size that arrive with their head are copied into one buffer with it. */
 const SMALL_BODY = 16 * 1024;
 /** Longest upstream response head accepted. */
@@ -135,6 +137,8 @@ export class FastConnection {
   exchange: FastExchange | null = null;
   private headTimer: NodeJS.Timeout | undefined;
   private gone = false;
+  /** Reads that brought part of the current request head. */
+  private headPieces = 0;
   /** When the connection last read a request or finished a response (performance.now()). */
   private active = performance.now();
 
@@ -169,10 +173,12 @@ export class FastConnection {
     const end = buf.indexOf(CRLFCRLF);
     const max = this.lane.limits.maxHeaderBytes;
     if (end < 0) {
-      if (buf.length > max) return this.handoff();
+      // Too long, or trickling in: Node's parser reads heads incrementally (this lane would copy the bytes again for every piece).
+      if (buf.length > max || ++this.headPieces > MAX_HEAD_PIECES) return this.handoff();
       this.armHeadTimer();
       return;
     }
+    this.headPieces = 0;
     if (end + 4 > max) return this.handoff();
     const req = parseRequestHead(buf.toString('latin1', 0, end));
     const scope = this.lane.service.scope;

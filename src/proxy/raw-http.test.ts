@@ -34,6 +34,7 @@ describe('parseRequestHead', () => {
   it.each([
     ['a request with a body', head('POST /x HTTP/1.1', 'Host: a', 'Content-Length: 5')],
     ['a DELETE with a body', head('DELETE /x HTTP/1.1', 'Host: a', 'Content-Length: 5')],
+    ['two Content-Length: 0', head('GET /x HTTP/1.1', 'Host: a', 'Content-Length: 0', 'Content-Length: 0')],
     ['chunked framing', head('GET /x HTTP/1.1', 'Host: a', 'Transfer-Encoding: chunked')],
     ['an upgrade', head('GET /ws HTTP/1.1', 'Host: a', 'Connection: Upgrade', 'Upgrade: websocket')],
     ['Expect: 100-continue', head('GET /x HTTP/1.1', 'Host: a', 'Expect: 100-continue')],

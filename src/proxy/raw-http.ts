@@ -52,6 +52,7 @@ export function parseRequestHead(head: string): RawRequest | undefined {
   let kept = '';
   const raw: string[] = [];
   let hosts = 0;
+  let lengths = 0;
   let host = '';
   let forwardedFor: string | undefined;
   let requestId = '';
@@ -70,7 +71,7 @@ export function parseRequestHead(head: string): RawRequest | undefined {
         host = value;
         continue;
       case 'content-length':
-        if (value !== '0') return undefined;
+        if (value !== '0' || ++lengths > 1) return undefined; // a body, or a repeated length: Node's server refuses or reads it
         break;
       case 'transfer-encoding':
       case 'upgrade':
