@@ -235,8 +235,19 @@ describe('the fast lane', () => {
 
   it('hands a request head that trickles in byte by byte to Node’s server, which reads it incrementally', async () => {
     const { base, up } = await through(() => [ok('slow but fine')]);
-    const res = await rawExchange(base, GET('/t', 'Connection: close\r\n').match(/.{1,3}/gs)!);
-    expect(responses(res.text)[0]).toMatchObject({ status: 200, body: 'slow but fine' });
+    const { port } = new URL(base);
+    const client = connect({ host: '127.0.0.1', port: Number(port), noDelay: true });
+    const received: Buffer[] = [];
+    client.on('data', (d: Buffer) => received.push(d));
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    // One byte every 3 ms: the proxy reads the head in many pieces (traffic shaping, not a wait for a condition).
+    for (const byte of GET('/t', 'Connection: close\r\n')) {
+      client.write(byte);
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    await closed;
+    expect(responses(Buffer.concat(received).toString('latin1'))[0]).toMatchObject({ status: 200, body: 'slow but fine' });
     expect(up.heads[0]).toMatch(/\r\nconnection: keep-alive/i); // undici: the Node lane
   });
 
