@@ -52,7 +52,7 @@ export function describeStep(step: Step, flag?: { variant: string }): string {
   }
   if ('analysis' in step && step.analysis && typeof step.analysis === 'object') {
     const n = (step.analysis as { checks?: number }).checks ?? 1;
-    return `wait for ${n} passing check${n === 1 ? '' : 's'} in a row`;
+    return `wait for ${n} passing check${n === 1 ? '' : 's'}`;
   }
   return JSON.stringify(step);
 }
