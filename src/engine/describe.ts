@@ -30,6 +30,18 @@ export function stepLabel(state: RolloutState): string {
   return `step ${Math.min(state.stepIndex + 1, n)}/${n}`;
 }
 
+/** "10% canary"; for a guarded flag rollout "10% of users on on" (the variant being rolled out). */
+export function shareText(state: RolloutState, percent: number = state.canaryWeight): string {
+  const flag = state.spec.flag;
+  return flag ? `${percent}% of users on ${flag.variant}` : `${percent}% canary`;
+}
+
+/** Where an ended rollout leaves its users: "all traffic is back on stable", or for a flag, nobody on the new variant. */
+export function backToStableText(state: RolloutState): string {
+  const flag = state.spec.flag;
+  return flag ? `no user is served ${flag.variant} by this rollout any more` : 'all traffic is back on stable';
+}
+
 /** "10% canary", plus what else reaches the canary: "0% canary + matched requests", "10% canary + 50% mirrored". */
 function weight(state: RolloutState): string {
   const preview = state.spec.blueGreen?.previewHeader;
@@ -37,7 +49,7 @@ function weight(state: RolloutState): string {
     ? ` (preview on ${state.routes.preview.listen})`
     : (state.routes.match?.length ?? 0) === 0 ? '' : preview ? ` (preview: requests with ${preview.name}: ${preview.value})` : ' + matched requests';
   const mirrored = state.routes.mirror ? ` + ${state.routes.mirror.percent}% mirrored` : '';
-  return `${state.canaryWeight}% canary${matched}${mirrored}`;
+  return `${shareText(state)}${matched}${mirrored}`;
 }
 
 /** What a progressing rollout is waiting for in its current step (hooks holding the walk come first). */
@@ -63,7 +75,7 @@ export function waitingMessage(state: RolloutState, now: number): string {
     return `${label}: ${passes} of ${needed} checks passed at ${weight(state)}`;
   }
   if ('pause' in step) return pausedMessage(state);
-  return `${label}: canary weight ${state.canaryWeight}%`;
+  return state.spec.flag ? `${label}: ${shareText(state)}` : `${label}: canary weight ${state.canaryWeight}%`;
 }
 
 /** What a step still needs before it may end: passing checks, the judge's evidence, or both. */
@@ -87,7 +99,7 @@ export function holdingMessage(state: RolloutState): string {
       ? `before raising the canary's weight at ${stepLabel(state)}`
       : 'before the canary gets any traffic';
   const answer = last ? ` (last answer: ${last.message})` : '';
-  return `waiting for the ${held.phase} hook${names.length === 1 ? '' : 's'} ${names.join(', ')} ${where}, at ${state.canaryWeight}% canary${answer}`;
+  return `waiting for the ${held.phase} hook${names.length === 1 ? '' : 's'} ${names.join(', ')} ${where}, at ${shareText(state)}${answer}`;
 }
 
 /** Why a paused rollout is paused and what to do about it. */

@@ -5,7 +5,7 @@ import type { Draft } from './draft.js';
 import { canaryServes, emit } from './draft.js';
 import type { Rejection } from './checks.js';
 import { UNEXPECTED_CHECK } from './checks.js';
-import { formatDuration, holdingMessage, stepLabel, stepNumbers } from './describe.js';
+import { formatDuration, holdingMessage, shareText, stepLabel, stepNumbers } from './describe.js';
 import type { HoldPhase, HookResult, HookRun, HooksState } from './hook-types.js';
 import type { RolloutState } from './types.js';
 import { endOnStable, enterStep, finishSteps, settle } from './steps.js';
@@ -194,7 +194,7 @@ export function takeHookResult(draft: Draft, result: HookResult): Rejection | un
     const limit = state.spec.analysis?.failureLimit ?? 0;
     if (state.analysis.failures > limit) {
       done();
-      endOnStable(draft, 'rolled-back', `rolled back: the rollout hook ${run.hook} failed at ${state.canaryWeight}% canary (${result.message})`, { data: { hook: run.hook, cause: 'hook' } });
+      endOnStable(draft, 'rolled-back', `rolled back: the rollout hook ${run.hook} failed at ${shareText(state)} (${result.message})`, { data: { hook: run.hook, cause: 'hook' } });
       return undefined;
     }
     again();

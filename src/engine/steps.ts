@@ -106,7 +106,9 @@ export function setWeight(draft: Draft, weight: number): void {
   const interval = state.spec.analysis?.interval ?? 0;
   state.analysis.windowStart = now;
   state.analysis.nextCheckAt = now + interval;
-  state.message = `${stepLabel(state)}: canary weight ${from}% → ${weight}%`;
+  state.message = state.spec.flag
+    ? `${stepLabel(state)}: users on ${state.spec.flag.variant} ${from}% → ${weight}%`
+    : `${stepLabel(state)}: canary weight ${from}% → ${weight}%`;
   emit(draft, { type: 'weight-changed', message: state.message, data: { from, to: weight, ...stepData(state) } });
   askRolloutHooks(draft);
 }

@@ -3,7 +3,7 @@ import type { Draft } from './draft.js';
 import { emit } from './draft.js';
 import type { Rejection } from './checks.js';
 import { takeCheck } from './checks.js';
-import { stepLabel, stepNumbers } from './describe.js';
+import { backToStableText, stepLabel, stepNumbers } from './describe.js';
 import { start } from './start.js';
 import { takeJudgeBatch } from './judge.js';
 import { advance, endOnStable, pause, promote, settle } from './steps.js';
@@ -64,7 +64,7 @@ const promoteInput: Handler<'promote'> = (draft, input) => {
 
 const abort: Handler<'abort'> = (draft, input) => {
   const why = input.reason === undefined || input.reason === '' ? '' : `: ${input.reason}`;
-  endOnStable(draft, 'aborted', `aborted by ${input.actor}${why}; all traffic is back on stable`, {
+  endOnStable(draft, 'aborted', `aborted by ${input.actor}${why}; ${backToStableText(draft.state)}`, {
     actor: input.actor,
     data: { reason: input.reason ?? null },
   });
