@@ -338,4 +338,20 @@ describe('the fast lane', () => {
     expect(got).toBeLessThan(big.length);
     expect(proxy.snapshot('web')!.stable).toMatchObject({ requests: 1, codes: { 200: 1 } });
   });
+
+  it('opens at most upstreamConnections connections to an instance; the other requests wait their turn', async () => {
+    const up = await scripted((_h, socket, n) => {
+      setTimeout(() => socket.write(ok(`r${n}`)), 20);
+      return [];
+    });
+    upstreams.push(up);
+    const proxy = new EmbeddedProxy({ upstreamConnections: 2, drainTimeoutMs: 100 });
+    proxies.push(proxy);
+    await proxy.setRoutes('web', { listen: '127.0.0.1:0', stable: [up.url], canary: [], canaryWeight: 0 });
+    const base = proxy.address('web')!;
+    const all = await Promise.all(Array.from({ length: 6 }, () => rawExchange(base, [GET('/', 'Connection: close\r\n')])));
+    expect(all.map((r) => responses(r.text)[0].status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(up.connections).toBe(2);
+    expect(up.heads).toHaveLength(6);
+  });
 });

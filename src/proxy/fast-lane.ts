@@ -359,19 +359,13 @@ export class FastExchange implements RawConnectionUser {
   send(): void {
     this.counters.requests++;
     const pool = this.upstream.raw!;
-    const up = pool.reuse(this);
-    if (up !== undefined) {
-      this.reused = true;
-      this.attach(up);
-      return;
-    }
-    this.reused = false;
-    pool.open(this, this.conn.lane.service.scope.settings.connectTimeoutMs, (err, socket) => {
+    pool.acquire(this, this.conn.lane.service.scope.settings.connectTimeoutMs, (err, socket, reused) => {
       if (this.finished) {
-        if (!err) pool.release(socket);
+        if (socket !== undefined && err === undefined) pool.release(socket);
         return;
       }
-      if (err) this.fail(err);
+      this.reused = reused;
+      if (err !== undefined || socket === undefined) this.fail(err ?? new Error('no upstream connection'));
       else this.attach(socket);
     });
   }

@@ -15,6 +15,15 @@ type PooledSocket = Socket & { [kUser]: RawConnectionUser | null; [kError]: Erro
 const kError = Symbol('sluice.rawError');
 const kIdleSince = Symbol('sluice.rawIdleSince');
 
+/** Called with a connection for a request (`reused`: it served others before), or with why there is none. */
+export type Ready = (err: Error | undefined, socket: Socket | undefined, reused: boolean) => void;
+
+interface Waiter {
+  user: RawConnectionUser;
+  connectTimeoutMs: number;
+  ready: Ready;
+}
+
 /** A connect attempt that took longer than the connect timeout. */
 export class ConnectTimeoutError extends Error {
   override readonly name = 'ConnectTimeoutError';
@@ -43,27 +52,43 @@ export class RawPool {
   /** Closes connections idle past the keep-alive timeout; runs only while some are idle. */
   private sweeper: NodeJS.Timeout | undefined;
 
+  /** Connections open or opening. */
+  private count = 0;
+  /** Requests waiting for a connection while `max` are in use, first come first served. */
+  private readonly waiting: Waiter[] = [];
+
   constructor(
     readonly host: string,
     readonly port: number,
     /** The Host header requests to this instance carry. */
     readonly authority: string,
     private readonly keepAliveTimeoutMs: number,
+    /** Most connections to this instance (undefined: no limit); more requests wait for one. */
+    private readonly max: number | undefined,
   ) {}
 
-  /** The most recently used idle connection for `user`, or undefined when none is left. */
-  reuse(user: RawConnectionUser): Socket | undefined {
+  /**
+   * A connection for `user`: the most recently used idle one (synchronously,
+   * `reused` true), a new one, or — at the connection limit — the next one
+   * given back. `ready` gets the error when a new connection failed.
+   */
+  acquire(user: RawConnectionUser, connectTimeoutMs: number, ready: Ready): void {
     let s: PooledSocket | undefined;
     while ((s = this.idle.pop()) !== undefined) {
       if (s.destroyed || !s.writable || s[kError] !== undefined) continue;
       s[kUser] = user;
-      return s;
+      return ready(undefined, s, true);
     }
-    return undefined;
+    if (this.max !== undefined && this.count >= this.max) {
+      this.waiting.push({ user, connectTimeoutMs, ready });
+      return;
+    }
+    this.open(user, connectTimeoutMs, ready);
   }
 
   /** Opens a new connection for `user`; `ready` runs once it is connected or failed (then with the error). */
-  open(user: RawConnectionUser, connectTimeoutMs: number, ready: (err: Error | undefined, socket: Socket) => void): void {
+  private open(user: RawConnectionUser, connectTimeoutMs: number, ready: Ready): void {
+    this.count++;
     const s = connect({ host: this.host, port: this.port, noDelay: true }) as PooledSocket;
     s[kUser] = null;
     s[kError] = undefined;
@@ -73,24 +98,27 @@ export class RawPool {
       if (settled) return;
       settled = true;
       s.destroy();
-      ready(new ConnectTimeoutError(`connect to ${this.authority} took longer than ${connectTimeoutMs} ms`), s);
+      ready(new ConnectTimeoutError(`connect to ${this.authority} took longer than ${connectTimeoutMs} ms`), s, false);
     }, connectTimeoutMs);
     s.once('connect', () => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       s[kUser] = user;
-      ready(undefined, s);
+      ready(undefined, s, false);
     });
     s.on('data', onData);
     s.on('error', onError);
     s.on('close', () => {
       clearTimeout(timer);
+      this.count--;
       const user = s[kUser];
       s[kUser] = null;
+      const next = this.closed ? undefined : this.waiting.shift();
+      if (next !== undefined) this.open(next.user, next.connectTimeoutMs, next.ready);
       if (!settled) {
         settled = true;
-        ready(s[kError] ?? new Error(`connection to ${this.authority} closed before it was established`), s);
+        ready(s[kError] ?? new Error(`connection to ${this.authority} closed before it was established`), s, false);
       } else if (user) {
         user.onUpstreamClosed(s[kError]);
       } else {
@@ -106,6 +134,12 @@ export class RawPool {
     s[kUser] = null;
     if (this.closed || s.destroyed) {
       s.destroy();
+      return;
+    }
+    const next = this.waiting.shift();
+    if (next !== undefined) {
+      s[kUser] = next.user;
+      next.ready(undefined, s, true);
       return;
     }
     s[kIdleSince] = performance.now();
@@ -140,6 +174,7 @@ export class RawPool {
   close(): void {
     this.closed = true;
     this.stopSweeping();
+    for (const w of this.waiting.splice(0)) w.ready(new Error(`the pool for ${this.authority} closed`), undefined, false);
     for (const s of this.idle.splice(0)) s.destroy();
   }
 }

@@ -12,10 +12,10 @@ export interface Upstream {
 }
 
 /** The fast lane's pool for a plain-HTTP origin (TLS upstreams are carried by undici only). */
-function rawPoolFor(url: URL, keepAliveTimeoutMs: number): RawPool | undefined {
+function rawPoolFor(url: URL, keepAliveTimeoutMs: number, connections: number | undefined): RawPool | undefined {
   if (url.protocol !== 'http:') return undefined;
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  return new RawPool(host, Number(url.port || 80), url.host, keepAliveTimeoutMs);
+  return new RawPool(host, Number(url.port || 80), url.host, keepAliveTimeoutMs, connections);
 }
 
 export interface PoolOptions {
@@ -54,7 +54,7 @@ export class UpstreamPools {
         headersTimeout: 30_000,
         bodyTimeout: 300_000,
       });
-      entry = { upstream: { origin, pool, raw: rawPoolFor(parsed, this.options.keepAliveTimeoutMs), health: this.healthOf(origin) }, refs: 0 };
+      entry = { upstream: { origin, pool, raw: rawPoolFor(parsed, this.options.keepAliveTimeoutMs, this.options.connections), health: this.healthOf(origin) }, refs: 0 };
       this.entries.set(key, entry);
     }
     entry.refs++;
