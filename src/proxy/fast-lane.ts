@@ -9,7 +9,7 @@ import { describeFailure, isGatewayStatus, isRefused } from './failure.js';
 import type { Mirror } from './mirror.js';
 import type { RawRequest, RawResponse } from './raw-http.js';
 import { ChunkScanner, parseRequestHead, parseResponseHead, UpstreamProtocolError } from './raw-http.js';
-import type { RawConnectionUser } from './raw-pool.js';
+import type { RawConnection, RawConnectionUser } from './raw-pool.js';
 import type { Rejection } from './request-guard.js';
 import { rejectionResponse } from './request-guard.js';
 import { nextUpstream } from './route-table.js';
@@ -113,22 +113,7 @@ export class FastLane {
   }
 }
 
-function onClientData(this: Socket & { [kConn]: FastConnection }, chunk: Buffer): void {
-  this[kConn].onData(chunk);
-}
-function onClientClose(this: Socket & { [kConn]: FastConnection }): void {
-  this[kConn].onClose();
-}
-/** Node's server keeps sockets half-open (allowHalfOpen); a client's FIN ends the connection here, as Node's server handles it by default. */
-function onClientEnd(this: Socket & { [kConn]: FastConnection }): void {
-  this[kConn].onClose();
-  this.end();
-}
-function onClientDrain(this: Socket & { [kConn]: FastConnection }): void {
-  this[kConn].exchange?.resumeUpstream();
-}
 function ignore(): void {}
-const kConn = Symbol('sluice.fastConnection');
 
 /** One client connection on the fast lane. */
 export class FastConnection {
@@ -142,17 +127,26 @@ export class FastConnection {
   /** When the connection last read a request or finished a response (performance.now()). */
   private active = performance.now();
 
+  // The socket's listeners: closures over this connection (one set per connection, none per request).
+  private readonly onDataListener = (chunk: Buffer): void => this.onData(chunk);
+  private readonly onCloseListener = (): void => this.onClose();
+  /** Node's server keeps sockets half-open (allowHalfOpen); a client's FIN ends the connection here, as Node's server does by default. */
+  private readonly onEndListener = (): void => {
+    this.onClose();
+    this.socket.end();
+  };
+  private readonly onDrainListener = (): void => this.exchange?.resumeUpstream();
+
   constructor(
     readonly lane: FastLane,
     readonly socket: Socket,
   ) {
-    (socket as Socket & { [kConn]: FastConnection })[kConn] = this;
     socket.setNoDelay(true);
-    socket.on('data', onClientData);
-    socket.on('close', onClientClose);
-    socket.on('end', onClientEnd);
+    socket.on('data', this.onDataListener);
+    socket.on('close', this.onCloseListener);
+    socket.on('end', this.onEndListener);
     socket.on('error', ignore);
-    socket.on('drain', onClientDrain);
+    socket.on('drain', this.onDrainListener);
   }
 
   onData(chunk: Buffer): void {
@@ -272,11 +266,11 @@ export class FastConnection {
     this.lane.forget(this);
     const s = this.socket;
     s.pause();
-    s.off('data', onClientData);
-    s.off('close', onClientClose);
-    s.off('end', onClientEnd);
+    s.off('data', this.onDataListener);
+    s.off('close', this.onCloseListener);
+    s.off('end', this.onEndListener);
     s.off('error', ignore);
-    s.off('drain', onClientDrain);
+    s.off('drain', this.onDrainListener);
     if (this.buf !== null) s.unshift(this.buf);
     this.buf = null;
     this.gone = true;
@@ -321,7 +315,7 @@ const enum Body {
 
 /** One request on the fast lane: the upstream connection, the response passed through as it comes, the counters. */
 export class FastExchange implements RawConnectionUser {
-  private up: Socket | null = null;
+  private up: RawConnection | null = null;
   private reused = false;
   private retried = false;
   private sawBytes = false;
@@ -370,14 +364,14 @@ export class FastExchange implements RawConnectionUser {
     });
   }
 
-  private attach(up: Socket): void {
+  private attach(up: RawConnection): void {
     this.up = up;
     const r = this.req;
     const pool = this.upstream.raw!;
     const proto = 'http';
     const ip = this.conn.socket.remoteAddress ?? '';
     this.sentAt = performance.now();
-    up.write(
+    up.socket.write(
       `${r.method} ${r.target} HTTP/1.1\r\nhost: ${pool.authority}\r\n${r.kept}${r.requestId ? '' : `x-request-id: ${this.requestId}\r\n`}` +
         `x-forwarded-for: ${r.forwardedFor === undefined ? ip : `${r.forwardedFor}, ${ip}`}\r\nx-forwarded-proto: ${proto}\r\nx-forwarded-host: ${r.host}\r\n\r\n`,
       'latin1',
@@ -499,13 +493,13 @@ export class FastExchange implements RawConnectionUser {
       this.complete();
     } else if (!more) {
       this.clientStalledAt = performance.now();
-      this.up?.pause();
+      this.up?.socket.pause();
     }
   }
 
   resumeUpstream(): void {
     this.clientStalledAt = 0;
-    this.up?.resume();
+    this.up?.socket.resume();
   }
 
   /**
@@ -533,7 +527,7 @@ export class FastExchange implements RawConnectionUser {
     const up = this.up;
     this.up = null;
     if (up !== null) {
-      up.resume();
+      up.socket.resume();
       if (this.reusable) this.upstream.raw!.release(up);
       else this.upstream.raw!.discard(up);
     }

@@ -9,14 +9,31 @@ export interface RawConnectionUser {
   onUpstreamClosed(err: Error | undefined): void;
 }
 
-/** Where a connection finds the exchange using it now (null while idle in the pool). */
-const kUser = Symbol('sluice.rawUser');
-type PooledSocket = Socket & { [kUser]: RawConnectionUser | null; [kError]: Error | undefined; [kIdleSince]: number };
-const kError = Symbol('sluice.rawError');
-const kIdleSince = Symbol('sluice.rawIdleSince');
+/**
+ * One keep-alive connection to an upstream instance, and the exchange using it
+ * now (null while idle in the pool). Its listeners are closures over this
+ * object, so every event finds its exchange without a lookup on the socket.
+ */
+export class RawConnection {
+  user: RawConnectionUser | null = null;
+  error: Error | undefined = undefined;
+  /** When it was last given back (performance.now()). */
+  idleSince = 0;
+
+  constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      const user = this.user;
+      if (user !== null) user.onUpstreamData(chunk);
+      else socket.destroy(); // bytes nobody asked for: the connection cannot be trusted again
+    });
+    socket.on('error', (err: Error) => {
+      this.error = err;
+    });
+  }
+}
 
 /** Called with a connection for a request (`reused`: it served others before), or with why there is none. */
-export type Ready = (err: Error | undefined, socket: Socket | undefined, reused: boolean) => void;
+export type Ready = (err: Error | undefined, conn: RawConnection | undefined, reused: boolean) => void;
 
 interface Waiter {
   user: RawConnectionUser;
@@ -30,15 +47,6 @@ export class ConnectTimeoutError extends Error {
   readonly code = 'UND_ERR_CONNECT_TIMEOUT';
 }
 
-function onData(this: PooledSocket, chunk: Buffer): void {
-  const user = this[kUser];
-  if (user) user.onUpstreamData(chunk);
-  else this.destroy(); // bytes nobody asked for: the connection cannot be trusted again
-}
-function onError(this: PooledSocket, err: Error): void {
-  this[kError] = err;
-}
-
 /**
  * Keep-alive connections to one plain-HTTP upstream instance for the fast
  * lane (the undici pool of the same Upstream carries the slow path). Idle
@@ -47,7 +55,7 @@ function onError(this: PooledSocket, err: Error): void {
  */
 export class RawPool {
   /** Idle connections, oldest first. */
-  private readonly idle: PooledSocket[] = [];
+  private readonly idle: RawConnection[] = [];
   private closed = false;
   /** Closes connections idle past the keep-alive timeout; runs only while some are idle. */
   private sweeper: NodeJS.Timeout | undefined;
@@ -73,11 +81,11 @@ export class RawPool {
    * given back. `ready` gets the error when a new connection failed.
    */
   acquire(user: RawConnectionUser, connectTimeoutMs: number, ready: Ready): void {
-    let s: PooledSocket | undefined;
-    while ((s = this.idle.pop()) !== undefined) {
-      if (s.destroyed || !s.writable || s[kError] !== undefined) continue;
-      s[kUser] = user;
-      return ready(undefined, s, true);
+    let c: RawConnection | undefined;
+    while ((c = this.idle.pop()) !== undefined) {
+      if (c.socket.destroyed || !c.socket.writable || c.error !== undefined) continue;
+      c.user = user;
+      return ready(undefined, c, true);
     }
     if (this.max !== undefined && this.count >= this.max) {
       this.waiting.push({ user, connectTimeoutMs, ready });
@@ -89,61 +97,56 @@ export class RawPool {
   /** Opens a new connection for `user`; `ready` runs once it is connected or failed (then with the error). */
   private open(user: RawConnectionUser, connectTimeoutMs: number, ready: Ready): void {
     this.count++;
-    const s = connect({ host: this.host, port: this.port, noDelay: true }) as PooledSocket;
-    s[kUser] = null;
-    s[kError] = undefined;
-    s[kIdleSince] = 0;
+    const s = connect({ host: this.host, port: this.port, noDelay: true });
+    const c = new RawConnection(s);
     let settled = false;
     const timer = setTimeout(() => {
       if (settled) return;
       settled = true;
       s.destroy();
-      ready(new ConnectTimeoutError(`connect to ${this.authority} took longer than ${connectTimeoutMs} ms`), s, false);
+      ready(new ConnectTimeoutError(`connect to ${this.authority} took longer than ${connectTimeoutMs} ms`), undefined, false);
     }, connectTimeoutMs);
     s.once('connect', () => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      s[kUser] = user;
-      ready(undefined, s, false);
+      c.user = user;
+      ready(undefined, c, false);
     });
-    s.on('data', onData);
-    s.on('error', onError);
     s.on('close', () => {
       clearTimeout(timer);
       this.count--;
-      const user = s[kUser];
-      s[kUser] = null;
+      const current = c.user;
+      c.user = null;
       const next = this.closed ? undefined : this.waiting.shift();
       if (next !== undefined) this.open(next.user, next.connectTimeoutMs, next.ready);
       if (!settled) {
         settled = true;
-        ready(s[kError] ?? new Error(`connection to ${this.authority} closed before it was established`), s, false);
-      } else if (user) {
-        user.onUpstreamClosed(s[kError]);
+        ready(c.error ?? new Error(`connection to ${this.authority} closed before it was established`), undefined, false);
+      } else if (current !== null) {
+        current.onUpstreamClosed(c.error);
       } else {
-        const k = this.idle.indexOf(s);
+        const k = this.idle.indexOf(c);
         if (k >= 0) this.idle.splice(k, 1);
       }
     });
   }
 
   /** Gives a connection back after a complete exchange: it waits, idle, for the next one. */
-  release(socket: Socket): void {
-    const s = socket as PooledSocket;
-    s[kUser] = null;
-    if (this.closed || s.destroyed) {
-      s.destroy();
+  release(c: RawConnection): void {
+    c.user = null;
+    if (this.closed || c.socket.destroyed) {
+      c.socket.destroy();
       return;
     }
     const next = this.waiting.shift();
     if (next !== undefined) {
-      s[kUser] = next.user;
-      next.ready(undefined, s, true);
+      c.user = next.user;
+      next.ready(undefined, c, true);
       return;
     }
-    s[kIdleSince] = performance.now();
-    this.idle.push(s);
+    c.idleSince = performance.now();
+    this.idle.push(c);
     if (this.sweeper === undefined) {
       this.sweeper = setInterval(() => this.sweep(), Math.min(1_000, Math.max(5, this.keepAliveTimeoutMs / 4)));
       this.sweeper.unref();
@@ -153,8 +156,8 @@ export class RawPool {
   private sweep(): void {
     const oldest = performance.now() - this.keepAliveTimeoutMs;
     let n = 0;
-    while (n < this.idle.length && this.idle[n][kIdleSince] <= oldest) n++;
-    for (const s of this.idle.splice(0, n)) s.destroy();
+    while (n < this.idle.length && this.idle[n].idleSince <= oldest) n++;
+    for (const c of this.idle.splice(0, n)) c.socket.destroy();
     if (this.idle.length === 0) this.stopSweeping();
   }
 
@@ -165,9 +168,9 @@ export class RawPool {
   }
 
   /** Drops a connection that cannot be reused (mid-response, misbehaving). */
-  discard(socket: Socket): void {
-    (socket as PooledSocket)[kUser] = null;
-    socket.destroy();
+  discard(c: RawConnection): void {
+    c.user = null;
+    c.socket.destroy();
   }
 
   /** Closes idle connections; connections in use close when their exchange ends. */
@@ -175,6 +178,6 @@ export class RawPool {
     this.closed = true;
     this.stopSweeping();
     for (const w of this.waiting.splice(0)) w.ready(new Error(`the pool for ${this.authority} closed`), undefined, false);
-    for (const s of this.idle.splice(0)) s.destroy();
+    for (const c of this.idle.splice(0)) c.socket.destroy();
   }
 }
