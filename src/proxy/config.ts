@@ -33,7 +33,7 @@ export interface EmbeddedProxyOptions {
   outlier?: Partial<OutlierPolicy>;
   /** Most connections per upstream instance and process. Default unlimited. */
   upstreamConnections?: number;
-  /** Mirroring limits per service and process: copies in flight (default 64) and how long one may take (default 10 s). */
+  /** Mirroring limits per service and process: copies in flight (default 64), how long one may take (default 10 s), longest body copied (default 64 KiB). */
   mirror?: Partial<MirrorOptions>;
   /**
    * Processes carrying traffic. 1 (default): this process. N > 1: N worker

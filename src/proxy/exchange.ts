@@ -1,5 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
 import { CLIENT_GONE_CODE } from './counters.js';
@@ -86,7 +87,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private code = 0;
   private counters: RoleCounters;
   private readonly settings: ServiceSettings;
-  private readonly body: IncomingMessage | null;
+  private readonly body: Readable | null;
 
   private constructor(
     private readonly req: IncomingMessage,
@@ -96,14 +97,14 @@ export class Exchange implements Dispatcher.DispatchHandler {
     private upstream: Upstream,
     private readonly fwd: ForwardedRequest,
     private readonly start: number,
-    hasBody: boolean,
+    body: Readable | null,
   ) {
     this.counters = role === 'stable' ? scope.counters.stable : scope.counters.canary;
     this.settings = scope.settings;
-    this.body = hasBody ? req : null;
+    this.body = body;
   }
 
-  /** Sends `req` (with a body to stream when `hasBody`) to `upstream`, an instance of `role`, and answers on `res`. */
+  /** Sends `req` (with `body` to stream: req itself, a mirror's tee of it, or null) to `upstream`, an instance of `role`, and answers on `res`. */
   static forward(
     req: IncomingMessage,
     res: ServerResponse,
@@ -112,10 +113,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
     upstream: Upstream,
     proto: 'http' | 'https',
     start: number,
-    hasBody: boolean,
+    body: Readable | null,
   ): void {
     const fwd = forwardRequestHeaders(req.rawHeaders, req.socket.remoteAddress, proto);
-    const ex = new Exchange(req, res, scope, role, upstream, fwd, start, hasBody);
+    const ex = new Exchange(req, res, scope, role, upstream, fwd, start, body);
     (res as ServerResponse & { [kExchange]?: Exchange })[kExchange] = ex;
     // Shared listeners that find the exchange through the response: no closures per request.
     res.on('close', onClientClose);

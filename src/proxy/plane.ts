@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { Routes } from '../routers/router.js';
 import { parseListen, sameRoutes } from '../routers/validate.js';
 import type { ListenAddress } from '../routers/validate.js';
@@ -201,8 +201,12 @@ export class LocalPlane {
     const upstream = nextUpstream(role === 'stable' ? table.stable : table.canary, this.config.now);
     if (listener.closing) res.shouldKeepAlive = false;
     const proto = listener.tls ? 'https' : 'http';
-    if (drawMirror(table.choice, role, this.config.random)) state.mirror.copy(req, table, proto, this.config.now);
-    Exchange.forward(req, res, state, role, upstream, proto, start, inspected);
+    let body: Readable | null = inspected ? req : null;
+    if (drawMirror(table.choice, role, this.config.random)) {
+      if (body === null) state.mirror.copy(req, table, proto, this.config.now);
+      else body = state.mirror.tee(req, table, proto, this.config.now);
+    }
+    Exchange.forward(req, res, state, role, upstream, proto, start, body);
   }
 
   private upgrade(state: ServiceState, req: IncomingMessage, socket: Duplex, head: Buffer, listener: Listener): void {
