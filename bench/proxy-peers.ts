@@ -37,6 +37,13 @@ function hostPort(url: string): string {
 /** The most client connections HAProxy can hold under this machine's descriptor limit (20,000 here). */
 export const HAPROXY_MAXCONN = 9_900;
 
+/*
+ * The peers do the same per-request work as Sluice's proxy, so the upstreams
+ * (which share the machine) parse the same headers whichever proxy is in front:
+ * X-Forwarded-For/-Proto/-Host and a request id (the client's, else a new one)
+ * on the way in; the request id and a header naming the version on the way out.
+ */
+
 function haproxyConfig(port: number, stable: string, canary: string): string {
   // Each connection costs HAProxy two descriptors; it refuses to start when maxconn cannot fit the hard limit.
   return `global
@@ -50,10 +57,17 @@ defaults
   option http-keep-alive
 frontend fe
   bind 127.0.0.1:${port}
+  option forwardfor
+  http-request set-header X-Forwarded-Proto http
+  http-request set-header X-Forwarded-Host %[req.hdr(host)]
+  unique-id-format %{+X}o%ci:%cp_%fi:%fp_%Ts_%rt:%pid
+  http-request set-header X-Request-ID %[unique-id] unless { req.hdr(x-request-id) -m found }
+  http-response set-header X-Request-ID %[unique-id]
   default_backend be
 backend be
   balance roundrobin
   http-reuse always
+  http-response set-header X-Sluice-Version %[srv_name]
   server stable ${hostPort(stable)} weight 90
   server canary ${hostPort(canary)} weight 10
 `;
@@ -75,6 +89,10 @@ http {
   scgi_temp_path ${dir}/scgi;
   keepalive_timeout 120s;
   keepalive_requests 100000000;
+  map $http_x_request_id $sluice_request_id {
+    default $http_x_request_id;
+    "" $request_id;
+  }
   upstream be {
     server ${hostPort(stable)} weight=9;
     server ${hostPort(canary)} weight=1;
@@ -88,6 +106,12 @@ http {
       proxy_pass http://be;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $host;
+      proxy_set_header X-Request-ID $sluice_request_id;
+      add_header X-Request-ID $sluice_request_id always;
+      add_header X-Sluice-Version $upstream_addr always;
       proxy_request_buffering off;
       proxy_buffering off;
     }
