@@ -6,6 +6,7 @@ import { evaluate } from '../flags/evaluate.js';
 import { importFlagd } from '../flags/flagd-import.js';
 import type { FlagPatch } from '../flags/patch.js';
 import type { FlagView } from '../flags/service.js';
+import type { FlagLock } from '../flags/rollout-lock.js';
 import type { FlagSummary } from '../server/flags-routes.js';
 import { parseFlagSetDocuments } from '../spec/flagset-parse.js';
 import { CliError } from './client.js';
@@ -39,6 +40,7 @@ export function registerFlagsCommands(program: Command): void {
       for (const r of results) {
         print(`flag set "${r.name}" (${r.environment}) ${r.outcome}${r.changes.length ? `: ${r.changes.length} flag change${r.changes.length === 1 ? '' : 's'}` : ''}`);
         for (const c of r.changes) print(`  ${c.message}`);
+        for (const w of r.warnings ?? []) process.stderr.write(`sluice: warning: ${w}\n`);
       }
     });
 
@@ -124,6 +126,7 @@ export function registerFlagsCommands(program: Command): void {
       if (opts.apply) {
         const { results } = await client().apply(yaml, file);
         for (const r of results) print(`flag set "${r.name}" (${r.environment}) ${r.outcome}`);
+        for (const w of results.flatMap((r) => r.warnings ?? [])) process.stderr.write(`sluice: warning: ${w}\n`);
       } else if (opts.out) {
         writeFileSync(opts.out, yaml);
         process.stderr.write(`sluice: wrote ${opts.out}; apply it with \`sluice flags apply -f ${opts.out}\`\n`);
@@ -221,8 +224,9 @@ function flagTable(list: FlagSummary[]): string {
     f.flagSet,
     f.updatedBy,
     new Date(f.updatedAt).toISOString().replace(/\.\d+Z$/, 'Z'),
+    f.drivenBy ? `${f.drivenBy.rollout} (step ${f.drivenBy.step}/${f.drivenBy.steps}, ${f.drivenBy.share}%)` : '–',
   ]);
-  return table(['ENVIRONMENT', 'KEY', 'STATE', 'SERVING', 'RULES', 'FLAGSET', 'CHANGED BY', 'CHANGED'], rows);
+  return table(['ENVIRONMENT', 'KEY', 'STATE', 'SERVING', 'RULES', 'FLAGSET', 'CHANGED BY', 'CHANGED', 'GUARDED ROLLOUT'], rows);
 }
 
 function flagBlock(f: FlagView): string {
@@ -235,8 +239,14 @@ function flagBlock(f: FlagView): string {
     `  bucketing: by ${d.bucketBy}, salt "${d.salt}"`,
     ...d.rules.map((r, i) => `  rule ${i + 1} ${r.name}: if ${r.conditions.map((c) => JSON.stringify(c)).join(' and ')} → ${r.split ? `split ${splitText(r.split)}` : `"${r.serve}"`}`),
     `  changed:   ${new Date(f.updatedAt).toISOString()} by ${f.updatedBy} (version ${f.version})`,
+    ...(f.drivenBy ? [`  guarded:   ${drivenText(f.drivenBy, d.enabled)}`] : []),
   ];
   return lines.join('\n');
+}
+
+function drivenText(l: FlagLock, enabled: boolean): string {
+  const off = enabled ? '' : `; switched off by hand, so it serves 0% and the rollout holds until \`sluice flags set ${l.key} --on\` or \`sluice abort ${l.rollout}\``;
+  return `rollout ${l.rollout} (${l.phase}, step ${l.step} of ${l.steps}) sets "${l.variant}" to ${l.share}% of users; only it changes the split (pause, abort or promote it to take over)${off}`;
 }
 
 function table(head: string[], rows: string[][]): string {

@@ -53,7 +53,7 @@ export function statusBlock(v: RolloutView, color: boolean): string {
   const lines = [
     `${v.name}  revision ${v.revision}  ${phaseColor}${v.phase}${v.pauseReason ? ` (${v.pauseReason})` : ''}${reset}  ${stepLabel(v)}: ${describeStep(v)}`,
     flag
-      ? `  ${progressBar(v.step.percent)}  ${flag.canary} served to ${flag.share}% of users${v.routesConfirmed ? '' : '  (not yet confirmed by the flag)'}`
+      ? `  ${progressBar(v.step.percent)}  ${flag.canary} ${v.routesConfirmed ? `served to ${flag.share}% of users` : `set to ${flag.share}% of users, NOT confirmed by the flag (switched off by hand, or still being applied: \`sluice history ${v.name}\` says which)`}`
       : `  ${progressBar(v.step.percent)}  canary weight ${v.canaryWeight}%${v.routesConfirmed ? '' : '  (routes not yet confirmed by the data plane)'}`,
     `  ${flag ? `${flag.stable.padEnd(flag.width)} ` : 'stable  '}${fmtVersion(v.live?.stable, flag !== undefined)}`,
     `  ${flag ? `${flag.canary.padEnd(flag.width)} ` : 'canary  '}${fmtVersion(v.live?.canary, flag !== undefined)}`,

@@ -1,10 +1,13 @@
 import type { WindowSource } from '../controller/checks.js';
+import { isTerminal } from '../engine/index.js';
 import { BuiltinProvider, type CounterSource, type MeasuredWindow } from '../metrics/builtin.js';
 import { FlagRouter } from '../routers/flag.js';
 import { FlagOrTrafficRouter } from '../routers/flag-or-traffic.js';
 import type { TrafficRouter } from '../routers/router.js';
-import type { Store } from '../store/store.js';
+import type { RolloutRecord, Store } from '../store/store.js';
 import { GuardedFlagCounters } from './guarded-counters.js';
+import { routesShare, servedShare, variantUpstream } from './guarded.js';
+import type { FlagLock } from './rollout-lock.js';
 import type { FlagService } from './service.js';
 import type { TrackingAggregator } from './tracking.js';
 
@@ -22,18 +25,45 @@ export interface GuardedFlagsOptions {
  * its router, window source and counter source answer for flag rollouts from
  * the flag and the tracked outcomes, and hand everything else to the traffic
  * side. `sample` must be called about once a second (as for the proxy).
+ *
+ * It also locks each flag a live rollout drives (FlagService.lockWith), and
+ * records a kill switch — the flag switched off by hand — on the rollout as
+ * routes the flag no longer confirms, so the rollout holds and says so.
  */
 export function withGuardedFlags(opts: GuardedFlagsOptions) {
   const targetOf = (service: string) => opts.store.getRollout(service)?.state.spec.flag;
   const counters = new GuardedFlagCounters(opts.tracking, targetOf);
   const measured = new BuiltinProvider(counters, { now: opts.now });
-  const { traffic } = opts;
+  const { traffic, store, flags } = opts;
+  const now = opts.now ?? Date.now;
+  flags.lockWith(() => store.listRollouts().flatMap((r) => lockOf(r) ?? []));
+  flags.subscribe((change) => {
+    if (change.actor.startsWith('rollout/')) return;
+    for (const r of store.listRollouts()) {
+      const t = r.state.spec.flag;
+      if (t && t.environment === change.environment && change.flags.includes(t.key)) recordKill(r, change.actor);
+    }
+  });
+  const recordKill = (r: RolloutRecord, actor: string) => {
+    const t = r.state.spec.flag!;
+    const confirmed = r.confirmedRoutes;
+    if (!confirmed || isTerminal(r.state.phase)) return;
+    const def = flags.flags({ environment: t.environment, key: t.key })[0]?.definition;
+    const was = routesShare(t, confirmed);
+    if (!def || def.enabled || was === 0) return;
+    const onCanary = confirmed.canary.includes(variantUpstream(t));
+    const message =
+      `flag ${t.key} (${t.environment}) switched off by ${actor}: it serves "${t.variant}" to 0% of users, not the rollout's ${was}%; ` +
+      `the rollout holds (no measurements, no steps) until the flag is switched on again (\`sluice flags set ${t.key} --on\`) or the rollout is aborted (\`sluice abort ${r.name}\`)`;
+    // Synchronous read-then-write: the controller cannot interleave, and it never writes while a flag change is told (it is not the actor).
+    store.saveRollout({ name: r.name, rollout: r.rollout, state: r.state, confirmedRoutes: { ...confirmed, canaryWeight: onCanary ? 0 : 100 } }, [{ type: 'routes-confirmed', actor, message, data: { flag: t, servedShare: 0, rolloutShare: was } }], r.version, now());
+  };
   const windows: WindowSource = {
     window: (service, from, to) => measured.window(service, from, to) ?? traffic.windows.window(service, from, to),
     mark: (service) => (targetOf(service) ? measured.mark(service) : traffic.windows.mark?.(service)),
   };
   return {
-    router: new FlagOrTrafficRouter(traffic.router, new FlagRouter(opts.flags)),
+    router: new FlagOrTrafficRouter(traffic.router, new FlagRouter(flags, { startedAt: (service) => store.getRollout(service)?.state.startedAt })),
     windows,
     counters: { snapshot: (service: string) => counters.snapshot(service) ?? traffic.counters.snapshot(service) } satisfies CounterSource,
     /** Samples the tracked counters of every flag rollout. */
@@ -41,4 +71,13 @@ export function withGuardedFlags(opts: GuardedFlagsOptions) {
     /** A flag rollout's measurements over [from, to]; undefined for traffic rollouts. */
     window: (service: string, from: number, to: number): MeasuredWindow | undefined => measured.window(service, from, to),
   };
+}
+
+/** The lock a rollout holds on its flag: while it progresses or waits at a gate (a user's pause, an inconclusive pause or its end release it). */
+function lockOf(r: RolloutRecord): FlagLock | undefined {
+  const s = r.state;
+  const t = s.spec.flag;
+  if (!t || isTerminal(s.phase) || (s.phase === 'paused' && s.pauseReason !== 'gate')) return undefined;
+  const steps = s.spec.steps.length;
+  return { environment: t.environment, key: t.key, rollout: r.name, phase: s.phase, step: Math.min(s.stepIndex + 1, steps), steps, variant: t.variant, share: routesShare(t, s.routes), startedAt: s.startedAt };
 }

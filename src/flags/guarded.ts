@@ -32,3 +32,15 @@ export function flagService(t: FlagTargetSpec): ServiceSpec {
 export function isFlagListen(listen: string): boolean {
   return listen.startsWith(FLAG_LISTEN_PREFIX);
 }
+
+/** Percentage of users that `routes` give the variant: the canary's weight while rolling out, the rest once promoted. */
+export function routesShare(t: Pick<FlagTargetSpec, 'key' | 'variant'>, routes: { canary: readonly string[]; canaryWeight: number }): number {
+  return routes.canary.includes(variantUpstream(t)) ? routes.canaryWeight : 100 - routes.canaryWeight;
+}
+
+/** Percentage of users a flag definition really serves `variant` outside its rules (0 when the flag is off). */
+export function servedShare(def: { enabled: boolean; defaultVariant: string; split?: Record<string, number> }, variant: string): number {
+  if (!def.enabled) return 0;
+  if (variant === def.defaultVariant) return 100 - Object.values(def.split ?? {}).reduce((a, b) => a + b, 0);
+  return def.split?.[variant] ?? 0;
+}

@@ -8,6 +8,7 @@ import { describeFlagChange } from './describe-change.js';
 import { FlagError } from './errors.js';
 import { compileFlagSets, type CompiledFlags } from './evaluator.js';
 import { applyPatch, type FlagPatch } from './patch.js';
+import { checkDelete, checkPatch, keepRolloutSplits, type FlagLock, type FlagLocks } from './rollout-lock.js';
 
 /** The flags of one environment at one revision, compiled and ready to serve. */
 export interface EnvironmentSnapshot {
@@ -40,6 +41,8 @@ export interface FlagView {
   version: number;
   updatedAt: number;
   updatedBy: string;
+  /** The live guarded rollout that sets this flag's share, if any. */
+  drivenBy?: FlagLock;
 }
 
 export interface ApplyResult {
@@ -47,6 +50,8 @@ export interface ApplyResult {
   name: string;
   outcome: 'created' | 'updated' | 'unchanged';
   changes: Array<{ flag: string; change: 'created' | 'updated' | 'deleted'; message: string }>;
+  /** What was not applied as written, and why (a flag's split kept for its guarded rollout); absent when none. */
+  warnings?: string[];
 }
 
 /** A client key as shown to operators: never the secret, never its hash. */
@@ -55,6 +60,8 @@ export type ClientKeyView = Omit<ClientKeyRecord, 'hash'>;
 export interface FlagServiceOptions {
   store: FlagStore;
   now?: () => number;
+  /** The flags live guarded rollouts drive (see `lockWith`). */
+  locks?: FlagLocks;
 }
 
 const MAX_CACHED_KEYS = 10_000;
@@ -70,10 +77,21 @@ export class FlagService {
   readonly #snapshots = new Map<string, EnvironmentSnapshot>();
   readonly #listeners = new Set<(change: FlagChange) => void>();
   readonly #keysByHash = new Map<string, ClientKeyRecord>();
+  #locks: FlagLocks;
 
   constructor(opts: FlagServiceOptions) {
     this.#store = opts.store;
     this.#now = opts.now ?? Date.now;
+    this.#locks = opts.locks ?? (() => []);
+  }
+
+  /** Tells the service which flags live guarded rollouts drive: their split is then theirs alone. */
+  lockWith(locks: FlagLocks): void {
+    this.#locks = locks;
+  }
+
+  #lockOf(environment: string, key: string, locks = this.#locks()): FlagLock | undefined {
+    return locks.find((l) => l.environment === environment && l.key === key);
   }
 
   /**
@@ -102,7 +120,12 @@ export class FlagService {
         }
       }
     }
-    return flagSets.map((set) => this.#applyOne(set, actor));
+    const locks = this.#locks();
+    const kept = flagSets.map((set) => keepRolloutSplits(set, this.#store.getFlagSet(set.metadata.environment, set.metadata.name)?.flagSet.spec.flags ?? {}, locks, actor));
+    return kept.map(({ set, warnings }) => {
+      const result = this.#applyOne(set, actor);
+      return warnings.length ? { ...result, warnings } : result;
+    });
   }
 
   #applyOne(set: FlagSet, actor: string): ApplyResult {
@@ -132,6 +155,8 @@ export class FlagService {
     const existing = this.#store.getFlagSet(environment, name);
     if (!existing) throw new FlagError('SLUICE_FLAGSET_NOT_FOUND', `no flag set "${name}" in environment "${environment}"`);
     const keys = Object.keys(existing.flagSet.spec.flags);
+    const locks = this.#locks();
+    for (const key of keys) checkDelete(this.#lockOf(environment, key, locks), actor);
     const events: FlagEventDraft[] = [
       ...keys.map((key): FlagEventDraft => ({ type: 'flag-deleted', flag: key, message: describeFlagChange(key, existing.flagSet.spec.flags[key], undefined), actor, data: { flagSet: name } })),
       { type: 'flagset-deleted', message: `flag set "${name}" deleted`, actor },
@@ -158,9 +183,10 @@ export class FlagService {
   /** Flags, optionally of one environment and/or one key, sorted by environment then key. */
   flags(filter: { environment?: string; key?: string } = {}): FlagView[] {
     const out: FlagView[] = [];
+    const locks = this.#locks();
     for (const r of this.#store.listFlagSets(filter.environment)) {
       for (const [key, definition] of Object.entries(r.flagSet.spec.flags)) {
-        if (filter.key === undefined || filter.key === key) out.push(view(r, key, definition));
+        if (filter.key === undefined || filter.key === key) out.push(view(r, key, definition, this.#lockOf(r.environment, key, locks)));
       }
     }
     return out.sort((a, b) => (a.environment === b.environment ? (a.key < b.key ? -1 : 1) : a.environment < b.environment ? -1 : 1));
@@ -172,9 +198,13 @@ export class FlagService {
     return found;
   }
 
-  /** Changes one flag (on/off, what everyone else is served, a split percentage); no-op changes write nothing. */
+  /**
+   * Changes one flag (on/off, what everyone else is served, a split percentage); no-op changes write nothing.
+   * A flag a live guarded rollout drives may only be switched on or off by anyone but the rollout (SLUICE_FLAG_UNDER_ROLLOUT).
+   */
   setFlag(environment: string, key: string, patch: FlagPatch, actor: string): { flag: FlagView; changed: boolean; event?: StoredFlagEvent } {
     const current = this.flag(environment, key);
+    checkPatch(current.drivenBy, patch, actor);
     const record = this.flagSet(environment, current.flagSet);
     const next = applyPatch(key, current.definition, patch);
     if (JSON.stringify(next) === JSON.stringify(current.definition)) return { flag: current, changed: false };
@@ -184,7 +214,7 @@ export class FlagService {
     const message = describeFlagChange(key, current.definition, next);
     const saved = this.#store.saveFlagSet(flagSet, [{ type: 'flag-updated', flag: key, message, actor, data: { flagSet: record.name, patch, before: current.definition, after: next } }], record.version, this.#now());
     this.#changed(environment, [key], actor);
-    return { flag: view(saved.record, key, next), changed: true, event: saved.events[0] };
+    return { flag: view(saved.record, key, next, this.#lockOf(environment, key)), changed: true, event: saved.events[0] };
   }
 
   history(environment: string, key: string, opts: { afterSeq?: number; limit?: number } = {}): StoredFlagEvent[] {
@@ -271,8 +301,8 @@ export class FlagService {
   }
 }
 
-function view(r: FlagSetRecord, key: string, definition: FlagDefinition): FlagView {
-  return { environment: r.environment, key, flagSet: r.name, definition, version: r.version, updatedAt: r.updatedAt, updatedBy: r.updatedBy };
+function view(r: FlagSetRecord, key: string, definition: FlagDefinition, drivenBy?: FlagLock): FlagView {
+  return { environment: r.environment, key, flagSet: r.name, definition, version: r.version, updatedAt: r.updatedAt, updatedBy: r.updatedBy, ...(drivenBy ? { drivenBy } : {}) };
 }
 
 function keyView(k: ClientKeyRecord): ClientKeyView {

@@ -69,6 +69,25 @@ describe('FlagRouter', () => {
     expect(await router.getRoutes('unknown')).toBeUndefined();
   });
 
+  it('never switches back on a flag switched off by hand during the rollout (kill switch), but does at its start', async () => {
+    const { flags, spec } = setup();
+    let t = 1_000;
+    const clocked = new FlagService({ store: createFlagStore({ type: 'memory' }), now: () => ++t });
+    clocked.apply(parseFlagSetDocuments(YAML, 'x.yaml').flagSets, 'test');
+    const router = new FlagRouter(clocked, { startedAt: () => 1_000 });
+    // The flag was off before the rollout started: its first step switches it on.
+    await router.setRoutes('r', splitRoutes(spec, 5));
+    expect(clocked.flag('production', 'checkout').definition).toMatchObject({ enabled: true, split: { on: 5 } });
+    clocked.setFlag('production', 'checkout', { enabled: false }, 'alice');
+    expect((await router.getRoutes('r'))?.canaryWeight).toBe(0);
+    await router.setRoutes('r', splitRoutes(spec, 25));
+    expect(clocked.flag('production', 'checkout').definition).toMatchObject({ enabled: false, split: { on: 25 } });
+    expect((await router.getRoutes('r'))?.canaryWeight).toBe(0);
+    clocked.setFlag('production', 'checkout', { enabled: true }, 'alice');
+    expect((await router.getRoutes('r'))?.canaryWeight).toBe(25);
+    expect(flags.flag('production', 'checkout').definition.enabled).toBe(false);
+  });
+
   it('refuses a missing flag or variant with SLUICE_ROUTES_INVALID', async () => {
     const { router } = setup();
     const missing = flagService({ environment: 'production', key: 'nope', variant: 'on' });

@@ -1,5 +1,6 @@
 import type { FlagService } from '../flags/service.js';
-import { FLAG_LISTEN_PREFIX, isFlagListen } from '../flags/guarded.js';
+import { FLAG_LISTEN_PREFIX, isFlagListen, routesShare, servedShare } from '../flags/guarded.js';
+import { switchedOffByHand } from '../flags/rollout-lock.js';
 import { RouterError } from './errors.js';
 import type { Routes, TrafficRouter } from './router.js';
 import { copyRoutes } from './validate.js';
@@ -22,14 +23,22 @@ interface Target {
  * variant's "upstream" is `KEY=VARIANT`; while rolling out it is the canary
  * and gets `canaryWeight` percent, once promoted it is the stable and gets
  * `100 − canaryWeight`.
+ *
+ * A flag someone switched off during the rollout (a kill switch) stays off:
+ * the router still sets the share, but `getRoutes` then reads 0%, so the
+ * controller holds the rollout as unconfirmed until the flag is switched on
+ * again or the rollout ends.
  */
 export class FlagRouter implements TrafficRouter {
   readonly type = type;
   readonly #flags: FlagService;
   readonly #targets = new Map<string, Target>();
+  readonly #startedAt: (service: string) => number | undefined;
 
-  constructor(flags: FlagService) {
+  /** `startedAt`: when the rollout's current revision started; without it, the router switches a flag on whenever it serves the variant. */
+  constructor(flags: FlagService, opts: { startedAt?: (service: string) => number | undefined } = {}) {
     this.#flags = flags;
+    this.#startedAt = opts.startedAt ?? (() => undefined);
   }
 
   /** Whether `service` is a flag this router has been given. */
@@ -39,12 +48,13 @@ export class FlagRouter implements TrafficRouter {
 
   async setRoutes(service: string, routes: Routes): Promise<void> {
     const target = parse(service, routes);
-    const share = variantShare(target, routes);
+    const share = routesShare(target, routes);
     const view = this.#flag(service, target);
     if (!Object.hasOwn(view.definition.variants, target.variant)) {
       throw new RouterError('SLUICE_ROUTES_INVALID', `flag "${target.key}" in environment "${target.environment}" has no variant "${target.variant}" (it has ${Object.keys(view.definition.variants).join(', ')}); fix spec.flag.variant`);
     }
-    const patch = share > 0 && !view.definition.enabled ? { enabled: true, variant: target.variant, percent: share } : { variant: target.variant, percent: share };
+    const switchOn = share > 0 && !view.definition.enabled && !this.#switchedOff(service, target);
+    const patch = switchOn ? { enabled: true, variant: target.variant, percent: share } : { variant: target.variant, percent: share };
     this.#flags.setFlag(target.environment, target.key, patch, `rollout/${service}`);
     this.#targets.set(service, { ...target, routes: copyRoutes(routes) });
   }
@@ -53,7 +63,7 @@ export class FlagRouter implements TrafficRouter {
     const target = this.#targets.get(service);
     if (!target) return undefined;
     const def = this.#flag(service, target).definition;
-    const share = !def.enabled ? 0 : target.variant === def.defaultVariant ? 100 - Object.values(def.split ?? {}).reduce((a, b) => a + b, 0) : def.split?.[target.variant] ?? 0;
+    const share = servedShare(def, target.variant);
     const onCanary = target.routes.canary.length > 0;
     return { ...copyRoutes(target.routes), canaryWeight: onCanary ? share : 100 - share };
   }
@@ -61,6 +71,11 @@ export class FlagRouter implements TrafficRouter {
   async finalize(service: string): Promise<void> {
     // The flag stays as the rollout left it: deleting a rollout does not delete or reset a flag.
     this.#targets.delete(service);
+  }
+
+  #switchedOff(service: string, target: Omit<Target, 'routes'>): boolean {
+    const startedAt = this.#startedAt(service);
+    return startedAt !== undefined && switchedOffByHand(this.#flags.history(target.environment, target.key), service, startedAt);
   }
 
   #flag(service: string, target: Omit<Target, 'routes'>) {
@@ -81,11 +96,4 @@ function parse(service: string, routes: Routes): Omit<Target, 'routes'> {
   if (!upstream) throw bad(`no ${key}=VARIANT upstream names the variant being rolled out`);
   if (!(routes.canaryWeight >= 0 && routes.canaryWeight <= 100)) throw bad(`canaryWeight must be 0–100, got ${routes.canaryWeight}`);
   return { environment, key, variant: upstream.slice(key.length + 1) };
-}
-
-/** Percentage of users the routes give the variant. */
-function variantShare(t: Omit<Target, 'routes'>, routes: Routes): number {
-  const upstream = `${t.key}=${t.variant}`;
-  if (routes.canary.includes(upstream)) return routes.canaryWeight;
-  return 100 - routes.canaryWeight;
 }

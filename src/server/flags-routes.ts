@@ -29,7 +29,7 @@ export function registerFlagRoutes(api: FastifyInstance, flags: FlagService): vo
     }
   };
 
-  api.post('/flagsets', { ...OPERATOR, schema: { summary: 'Apply FlagSet documents (YAML stream or one JSON document); each replaces the set of that name', tags: TAGS } }, async (req, reply) => {
+  api.post('/flagsets', { ...OPERATOR, schema: { summary: 'Apply FlagSet documents (YAML stream or one JSON document); each replaces the set of that name, except the split of a flag a live guarded rollout drives (kept, with a warning in the result)', tags: TAGS } }, async (req, reply) => {
     const source = String(req.headers['x-sluice-source'] ?? 'request body');
     const sets = parseBody(req.body, source);
     const results = await guard(() => flags.apply(sets, actorOf(req)));
@@ -56,7 +56,7 @@ export function registerFlagRoutes(api: FastifyInstance, flags: FlagService): vo
   api.get<{ Params: EnvKey }>('/flags/:environment/:key', { ...VIEWER, schema: { summary: 'One flag with its definition', tags: TAGS } }, async (req) =>
     guard(() => flags.flag(req.params.environment, req.params.key)));
 
-  api.patch<{ Params: EnvKey }>('/flags/:environment/:key', { ...OPERATOR, schema: { summary: 'Change one flag: {enabled}, {variant}, {variant, percent} or {percent}', tags: TAGS } }, async (req) => {
+  api.patch<{ Params: EnvKey }>('/flags/:environment/:key', { ...OPERATOR, schema: { summary: 'Change one flag: {enabled}, {variant}, {variant, percent} or {percent}; 409 SLUICE_FLAG_UNDER_ROLLOUT when a live guarded rollout drives its split (switching it on or off stays possible)', tags: TAGS } }, async (req) => {
     const patch = parsePatch(req.body);
     return guard(() => flags.setFlag(req.params.environment, req.params.key, patch, actorOf(req)));
   });
@@ -111,6 +111,7 @@ export function flagSummary(f: FlagView) {
     ...(d.description !== undefined ? { description: d.description } : {}),
     updatedAt: f.updatedAt,
     updatedBy: f.updatedBy,
+    ...(f.drivenBy ? { drivenBy: f.drivenBy } : {}),
   };
 }
 
