@@ -96,7 +96,7 @@ describe('switchedOffByHand', () => {
     ['off by the rollout itself', [ev('rollout/checkout', 600, true, false)], false],
     ['split changes after the kill do not hide it', [ev('alice', 600, true, false), ev('rollout/checkout', 700, false, false)], true],
     ['no history', [], false],
-    ['created off during the rollout', [{ ...ev('alice', 600, true, false), type: 'flag-created', data: { after: { enabled: false } } }], false],
+    ['created off during the rollout', [{ ...ev('alice', 600, true, false), type: 'flag-created' as const, data: { after: { enabled: false } } }], false],
   ])('%s', (_, history, expected) => {
     expect(switchedOffByHand(history, 'checkout', 500)).toBe(expected);
   });
