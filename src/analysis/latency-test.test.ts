@@ -37,7 +37,7 @@ describe('latency test', () => {
     state = updateLatencyTest(state, { canaryMs: latencies(rng, 30, 20), stableMs: latencies(rng, 300, 20) });
     expect(decideLatencyTest(state)).toMatchObject({
       verdict: 'inconclusive',
-      reason: "learning the stable's p99 latency: 300 of 500 stable requests so far, no evidence yet",
+      reason: "learning stable's p99 latency: 300 of 500 stable requests so far, no evidence yet",
     });
     state = updateLatencyTest(state, { canaryMs: [], stableMs: latencies(rng, 300, 20) });
     // p99 of a log-normal with median 20 ms and σ 0.5 is 20·e^(0.5·2.326) ≈ 64 ms.

@@ -1,3 +1,4 @@
+import { countOf, TRAFFIC_WORDING, type Wording } from './wording.js';
 import { decideCountTest, initCountTest, updateCountTest } from './sequential.js';
 import { SequentialError } from './sequential-types.js';
 import type { CountBatch, CountTestOptions, CountTestState, SequentialDecision } from './sequential-types.js';
@@ -95,17 +96,17 @@ export function updateLatencyTestCounts(state: LatencyTestState, batch: CountBat
 }
 
 /** What the latency test concludes now; inconclusive while the threshold is being learned. */
-export function decideLatencyTest(state: LatencyTestState): LatencyDecision {
+export function decideLatencyTest(state: LatencyTestState, words: Wording = TRAFFIC_WORDING): LatencyDecision {
   const q = `p${+(state.quantile * 100).toFixed(3)}`;
   if (state.thresholdMs === undefined) {
-    const decision = decideCountTest(state.count);
+    const decision = decideCountTest(state.count, 'error rate', words);
     return {
       ...decision,
-      reason: `learning the stable's ${q} latency: ${state.warmup.length} of ${state.warmupSamples} stable requests so far, no evidence yet`,
+      reason: `learning ${words.stableOf} ${q} latency: ${state.warmup.length} of ${countOf(state.warmupSamples, words.stableRequest)} so far, no evidence yet`,
     };
   }
-  const subject = `share of requests slower than ${state.thresholdMs.toPrecision(4)} ms (stable's ${q})`;
-  return { ...decideCountTest(state.count, subject), thresholdMs: state.thresholdMs };
+  const subject = `share of requests slower than ${state.thresholdMs.toPrecision(4)} ms (${words.stableOf} ${q})`;
+  return { ...decideCountTest(state.count, subject, words), thresholdMs: state.thresholdMs };
 }
 
 /** Nearest-rank quantile: the ⌈q·n⌉-th smallest value. */

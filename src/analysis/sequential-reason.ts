@@ -1,21 +1,23 @@
 import type { ResolvedCountOptions, SequentialDecision } from './sequential-types.js';
+import { countOf, TRAFFIC_WORDING, type Wording } from './wording.js';
 
 /** The sentence that explains a sequential decision to a person reading an event or the CLI. */
 export function describeDecision(
   d: Omit<SequentialDecision, 'reason'>,
   options: ResolvedCountOptions,
   subject: string,
+  w: Wording = TRAFFIC_WORDING,
 ): string {
   const c = d.counts;
   const rates =
-    `canary ${subject} ${percent(c.canaryErrors, c.canaryRequests)} (${c.canaryErrors}/${c.canaryRequests}) ` +
-    `vs stable ${percent(c.stableErrors, c.stableRequests)} (${c.stableErrors}/${c.stableRequests})` +
+    `${w.canaryRate} ${subject} ${percent(c.canaryErrors, c.canaryRequests)} (${c.canaryErrors}/${c.canaryRequests}) ` +
+    `vs ${w.stableRate} ${percent(c.stableErrors, c.stableRequests)} (${c.stableErrors}/${c.stableRequests})` +
     (d.ratioEstimate === undefined ? '' : `, ${d.ratioEstimate.toFixed(2)}×`);
-  const worse = `${odds(d.fail.logBF)} that the canary is worse (${odds(d.fail.threshold)} rolls back, alpha ${pct(options.alpha)})`;
-  const within = `${odds(d.pass.logBF)} that it is less than ${(1 + options.minEffect).toFixed(2)}× stable ` +
+  const worse = `${odds(d.fail.logBF)} that ${w.canaryOf} ${subject} is worse (${odds(d.fail.threshold)} rolls back, alpha ${pct(options.alpha)})`;
+  const within = `${odds(d.pass.logBF)} that it is less than ${(1 + options.minEffect).toFixed(2)}× ${w.stableOf} ` +
     `(${odds(d.pass.threshold)} passes)`;
   if (d.verdict === 'fail') {
-    return `${rates}: evidence ${odds(d.statistic)} that the canary's ${subject} is worse than stable's, ` +
+    return `${rates}: evidence ${odds(d.statistic)} that ${w.canaryOf} ${subject} is worse than ${w.stableOf}, ` +
       `past the ${odds(d.threshold)} that rolls back (alpha ${pct(options.alpha)})`;
   }
   if (d.verdict === 'pass') {
@@ -23,7 +25,7 @@ export function describeDecision(
       `past the ${odds(d.threshold)} that passes (passAlpha ${pct(options.passAlpha)})`;
   }
   if (c.canaryErrors + c.stableErrors === 0) {
-    return `no ${subject} events on either version yet (${c.canaryRequests} canary, ${c.stableRequests} stable requests): ` +
+    return `no ${subject} events on either side yet (${c.canaryRequests} ${w.canaryShort}, ${countOf(c.stableRequests, w.stableRequest)}): ` +
       'no evidence either way, keep waiting';
   }
   return `${rates}: not decided yet — ${worse}; ${within}`;

@@ -142,7 +142,7 @@ describe('counting test: power and the pass side', () => {
     const d = decideCountTest(state);
     expect(d.verdict).toBe('inconclusive');
     expect(d.statistic).toBeCloseTo(0, 12);
-    expect(d.reason).toMatch(/no error rate events on either version yet .*no evidence either way/);
+    expect(d.reason).toMatch(/no error rate events on either side yet .*no evidence either way/);
   });
 });
 
@@ -180,7 +180,7 @@ describe('counting test: decisions are data', () => {
     expect(d.verdict).toBe('inconclusive');
     expect(d.statistic).toBe(d.fail.logBF);
     expect(d.pass.threshold).toBeCloseTo(Math.log(200), 12); // passAlpha defaults to alpha / 2
-    expect(d.reason).toMatch(/not decided yet — .* that the canary is worse \(100 : 1 rolls back, alpha 1\.00%\); .* less than 2\.00× stable \(200 : 1 passes\)/);
+    expect(d.reason).toMatch(/not decided yet — .* that the canary's error rate is worse \(100 : 1 rolls back, alpha 1\.00%\); .* less than 2\.00× stable's \(200 : 1 passes\)/);
   });
 
   it('returns a new state and leaves the old one untouched', () => {

@@ -1,3 +1,4 @@
+import { TRAFFIC_WORDING, type Wording } from './wording.js';
 import { accumulate, defaultFailMixture, mixtureLogBF, normalise } from './sequential-mixture.js';
 import { SequentialError } from './sequential-types.js';
 import type {
@@ -69,7 +70,7 @@ export function updateCountTest(state: CountTestState, batch: CountBatch): Count
 }
 
 /** What the test concludes now: pass, fail (latched at the first crossing) or inconclusive. */
-export function decideCountTest(state: CountTestState, subject = 'error rate'): SequentialDecision {
+export function decideCountTest(state: CountTestState, subject = 'error rate', words: Wording = TRAFFIC_WORDING): SequentialDecision {
   const { options, counts } = state;
   const fail = { logBF: mixtureLogBF(state.failLogLR, options.failMixture), threshold: Math.log(1 / options.alpha) };
   const pass = { logBF: mixtureLogBF(state.passLogLR, options.passMixture), threshold: Math.log(1 / options.passAlpha) };
@@ -86,7 +87,7 @@ export function decideCountTest(state: CountTestState, subject = 'error rate'): 
     counts: { ...counts },
     ...(ratioEstimate === undefined ? {} : { ratioEstimate }),
   };
-  return { ...decision, reason: describeDecision(decision, options, subject) };
+  return { ...decision, reason: describeDecision(decision, options, subject, words) };
 }
 
 /**

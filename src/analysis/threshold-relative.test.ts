@@ -118,7 +118,7 @@ const cases: Array<{
     name: 'provider metric with stable no data is inconclusive',
     metric: { name: 'ratio', provider: PROM, maxRatio: 2 }, measured: { canary: ok(0.03), stable: { phase: 'nodata', message: 'the query returned no series' } },
     verdict: 'inconclusive',
-    reason: 'ratio 0.03 cannot be compared with stable: no stable value in the window (the query returned no series)',
+    reason: 'ratio 0.03 cannot be compared with stable: no value for stable in the window (the query returned no series)',
   },
   {
     name: 'a provider error is inconclusive, never a pass, and carries the error',

@@ -1,3 +1,4 @@
+import { countOf, TRAFFIC_WORDING, type Wording } from './wording.js';
 import type { Measurement } from '../metrics/provider.js';
 import type { AnalysisSpec, BuiltinMetricName, MetricCheckSpec } from '../spec/types.js';
 import { formatValue, plural, relativePhrase, withinPhrase } from './threshold-reason.js';
@@ -31,12 +32,13 @@ export function evaluateThresholds(
   window: { from: number; to: number },
   measured: Readonly<Record<string, MetricMeasurements>> = {},
   mirror?: VersionWindow,
+  words: Wording = TRAFFIC_WORDING,
 ): CheckResult {
   const metrics = analysis.metrics.map((metric) => {
     const mirrored = isMirrorMetric(metric);
     const subject = mirrored ? (mirror ?? { requests: 0, errors: 0 }) : canary;
     const m = Object.hasOwn(measured, metric.name) ? measured[metric.name] : builtinMeasurements(metric, subject, stable);
-    const verdict = judgeMetric(metric, m, { canary: subject, stable, minRequests: analysis.minRequests, noun: mirrored ? 'mirrored request' : 'canary request' });
+    const verdict = judgeMetric(metric, m, { canary: subject, stable, minRequests: analysis.minRequests, noun: mirrored ? ['mirrored request', 'mirrored requests'] : words.canaryRequest, short: mirrored ? 'mirrored' : words.canaryShort, words });
     return metric.dryRun ? { ...verdict, dryRun: true } : verdict;
   });
   const counted = metrics.filter((m) => !m.dryRun);
@@ -50,7 +52,7 @@ export function evaluateThresholds(
     stable: { ...stable },
     ...(mirror ? { mirror: { ...mirror } } : {}),
     metrics,
-    summary: summarize(verdict, metrics, canary, stable, analysis.minRequests),
+    summary: summarize(verdict, metrics, canary, stable, analysis.minRequests, words),
   };
 }
 
@@ -97,8 +99,11 @@ interface Context {
   canary: VersionWindow;
   stable: VersionWindow;
   minRequests: number;
-  /** What one of the measured requests is called in reasons. */
-  noun: string;
+  /** What the measured requests are called in reasons (one, several). */
+  noun: readonly [string, string];
+  /** The measured side in "(1000 canary and 4000 stable requests)". */
+  short: string;
+  words: Wording;
 }
 
 function judgeMetric(metric: MetricCheckSpec, m: MetricMeasurements, ctx: Context): MetricVerdict {
@@ -115,16 +120,16 @@ function judgeMetric(metric: MetricCheckSpec, m: MetricMeasurements, ctx: Contex
     const [version, x] = failed;
     const message = x!.message ?? 'no message';
     const what = builtin ? 'could not be measured' : `query to ${metric.provider!.type} failed`;
-    return inconclusive(`${metric.name} ${what} for the ${version}: ${message}`, { error: message });
+    return inconclusive(`${metric.name} ${what} for the ${version === 'canary' ? ctx.words.canary : ctx.words.stable}: ${message}`, { error: message });
   }
   const value = m.canary.phase === 'ok' ? m.canary.value : undefined;
   const withValue = value === undefined ? {} : { value };
   if (builtin && samples < ctx.minRequests) {
-    return inconclusive(`only ${plural(samples, ctx.noun)} in the window; need ${ctx.minRequests}`, withValue);
+    return inconclusive(`only ${countOf(samples, ctx.noun)} in the window; need ${ctx.minRequests}`, withValue);
   }
   if (value === undefined || !Number.isFinite(value)) {
     const why = builtin ? source : `(${m.canary.message ?? `${metric.provider!.type} returned no value`})`;
-    return inconclusive(`no ${metric.name} value for the canary in the window ${why}`);
+    return inconclusive(`no ${metric.name} value for the ${ctx.words.canary} in the window ${why}`);
   }
   const shown = (v: number, bound?: number): string => formatValue(v, unit, bound);
   if (metric.min !== undefined && value < metric.min) {
@@ -137,14 +142,14 @@ function judgeMetric(metric: MetricCheckSpec, m: MetricMeasurements, ctx: Contex
 
   const stableValue = m.stable?.phase === 'ok' ? m.stable.value : undefined;
   if (builtin && ctx.stable.requests < ctx.minRequests) {
-    return inconclusive(`only ${plural(ctx.stable.requests, 'stable request')} in the window to compare ${metric.name} with; need ${ctx.minRequests}`, { value });
+    return inconclusive(`only ${countOf(ctx.stable.requests, ctx.words.stableRequest)} in the window to compare ${metric.name} with; need ${ctx.minRequests}`, { value });
   }
   if (stableValue === undefined || !Number.isFinite(stableValue)) {
     const why = m.stable?.message ?? 'not measured';
-    return inconclusive(`${metric.name} ${shown(value)} cannot be compared with stable: no stable value in the window (${why})`, { value });
+    return inconclusive(`${metric.name} ${shown(value)} cannot be compared with ${ctx.words.stable}: no value for ${ctx.words.stable} in the window (${why})`, { value });
   }
   const rel = relativePhrase(metric, value, stableValue, shown);
-  const counts = builtin ? ` (${ctx.canary.requests} ${ctx.noun.replace(' request', '')} and ${plural(ctx.stable.requests, 'stable request')})` : ` ${source}`;
+  const counts = builtin ? ` (${ctx.canary.requests} ${ctx.short} and ${countOf(ctx.stable.requests, ctx.words.stableRequest)})` : ` ${source}`;
   const figures = { value, stableValue, ...(rel.ratio === undefined ? {} : { ratio: rel.ratio }) };
   if (!rel.ok) return { ...base, ...figures, verdict: 'fail', reason: `${metric.name} ${shown(value)} ${rel.text}${counts}` };
   const absolute = metric.min !== undefined || metric.max !== undefined ? `${withinPhrase(metric, shown)} and ` : '';
@@ -162,12 +167,12 @@ function volumeVerdict(canary: VersionWindow, minRequests: number): Verdict {
   return canary.requests < minRequests ? 'inconclusive' : 'pass';
 }
 
-function summarize(verdict: Verdict, metrics: MetricVerdict[], canary: VersionWindow, stable: VersionWindow, minRequests: number): string {
-  const traffic = `canary ${plural(canary.requests, 'request')}, stable ${plural(stable.requests, 'request')}`;
+function summarize(verdict: Verdict, metrics: MetricVerdict[], canary: VersionWindow, stable: VersionWindow, minRequests: number, words: Wording): string {
+  const traffic = `${words.canary} ${plural(canary.requests, 'request')}, ${words.stable} ${plural(stable.requests, 'request')}`;
   const counted = metrics.filter((m) => !m.dryRun);
   const dry = metrics.filter((m) => m.dryRun && m.verdict !== 'pass').map((m) => `; dry-run ${m.verdict} (ignored): ${m.reason}`).join('');
   if (counted.length === 0) {
-    const why = verdict === 'pass' ? 'no metrics to judge' : `only ${canary.requests} canary requests; need ${minRequests}`;
+    const why = verdict === 'pass' ? 'no metrics to judge' : `only ${countOf(canary.requests, words.canaryRequest)}; need ${minRequests}`;
     return `${verdict}: ${why}${dry} — ${traffic}`;
   }
   const worst = new Set(counted.filter((m) => m.verdict === verdict).map((m) => m.reason));

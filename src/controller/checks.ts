@@ -1,3 +1,4 @@
+import { wordingOf } from '../engine/describe.js';
 import { evaluateThresholds, type MetricMeasurements } from '../analysis/threshold.js';
 import type { CheckResult, VersionWindow } from '../analysis/types.js';
 import { createProvider } from '../metrics/index.js';
@@ -47,7 +48,7 @@ export async function measureCheck(
   const base = { service: record.name, from, to, listen: record.state.spec.service.listen };
   const entries = await Promise.all(remote.map(async (m) => [m.name, await measureRemote(m, base, providers)] as const));
   const window = measured ? { from: measured.from, to: measured.to } : { from, to };
-  return evaluateThresholds(analysis, measured?.canary ?? EMPTY, measured?.stable ?? EMPTY, window, Object.fromEntries(entries), measured?.mirror);
+  return evaluateThresholds(analysis, measured?.canary ?? EMPTY, measured?.stable ?? EMPTY, window, Object.fromEntries(entries), measured?.mirror, wordingOf(record.state));
 }
 
 async function measureRemote(metric: MetricCheckSpec, base: Omit<MetricQuery, 'version' | 'metric'>, providers: ProviderFactory): Promise<MetricMeasurements> {

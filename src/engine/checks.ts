@@ -1,7 +1,7 @@
 import type { CheckResult } from '../analysis/types.js';
 import type { Draft } from './draft.js';
 import { emit, isTerminal, isWatched } from './draft.js';
-import { pausedMessage, rollbackMessage, toleratedNote, waitingMessage } from './describe.js';
+import { pausedMessage, rollbackMessage, shareText, toleratedNote, waitingMessage } from './describe.js';
 import { endOnStable, pause, settle } from './steps.js';
 import { trackProviderErrors } from './metric-errors.js';
 
@@ -64,7 +64,7 @@ export function takeCheck(draft: Draft, result: CheckResult): Rejection | undefi
   if (!repeat) {
     emit(draft, {
       type: 'check',
-      message: `check ${counters.checks} at ${state.canaryWeight}% canary: ${result.summary}`,
+      message: `check ${counters.checks} at ${shareText(state)}: ${result.summary}`,
       data: { ...result },
     });
   }

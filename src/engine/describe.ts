@@ -1,3 +1,4 @@
+import { flagWording, TRAFFIC_WORDING, type Wording } from '../analysis/wording.js';
 import type { CheckResult } from '../analysis/types.js';
 import { hookPhaseOf } from '../spec/lifecycle-types.js';
 import type { RolloutState } from './types.js';
@@ -30,16 +31,21 @@ export function stepLabel(state: RolloutState): string {
   return `step ${Math.min(state.stepIndex + 1, n)}/${n}`;
 }
 
-/** "10% canary"; for a guarded flag rollout "10% of users on on" (the variant being rolled out). */
+/** "10% canary"; for a guarded flag rollout "10% of users get \"on\"" (the variant being rolled out). */
 export function shareText(state: RolloutState, percent: number = state.canaryWeight): string {
   const flag = state.spec.flag;
-  return flag ? `${percent}% of users on ${flag.variant}` : `${percent}% canary`;
+  return flag ? `${percent}% of users get "${flag.variant}"` : `${percent}% canary`;
+}
+
+/** What the two sides are called in check and judge sentences (analysis/wording.ts). */
+export function wordingOf(state: RolloutState): Wording {
+  return state.spec.flag ? flagWording(state.spec.flag.variant) : TRAFFIC_WORDING;
 }
 
 /** Where an ended rollout leaves its users: "all traffic is back on stable", or for a flag, nobody on the new variant. */
 export function backToStableText(state: RolloutState): string {
   const flag = state.spec.flag;
-  return flag ? `no user is served ${flag.variant} by this rollout any more` : 'all traffic is back on stable';
+  return flag ? `no user gets "${flag.variant}" from this rollout any more` : 'all traffic is back on stable';
 }
 
 /** "10% canary", plus what else reaches the canary: "0% canary + matched requests", "10% canary + 50% mirrored". */

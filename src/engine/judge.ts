@@ -7,6 +7,7 @@ import { canaryServes, emit, isTerminal } from './draft.js';
 import type { Rejection } from './checks.js';
 import { UNEXPECTED_CHECK } from './checks.js';
 import { endOnStable, pause, settle } from './steps.js';
+import { shareText, wordingOf } from './describe.js';
 import type { JudgeBatch, JudgeDecision, JudgeState, RolloutState } from './types.js';
 
 /*
@@ -69,8 +70,9 @@ export function takeJudgeBatch(draft: Draft, batch: JudgeBatch): Rejection | und
   judge.stepEvents += batch.canaryErrors + batch.stableErrors;
   if (judge.latency) judge.latency = feedLatency(judge.latency, batch);
 
-  const errors = decideCountTest(judge.errors);
-  const latency = judge.latency ? decideLatencyTest(judge.latency) : undefined;
+  const words = wordingOf(state);
+  const errors = decideCountTest(judge.errors, 'error rate', words);
+  const latency = judge.latency ? decideLatencyTest(judge.latency, words) : undefined;
   judge.last = { errors: trim(errors), ...(latency ? { latency: trim(latency) } : {}) };
 
   const failed = [errors, latency].find((d) => d?.verdict === 'fail');
@@ -81,7 +83,7 @@ export function takeJudgeBatch(draft: Draft, batch: JudgeBatch): Rejection | und
   if (!judge.passed && errors.verdict === 'pass' && (!latency || latency.verdict === 'pass')) {
     judge.passed = true;
     const reason = latency ? `${errors.reason}; ${latency.reason}` : errors.reason;
-    emit(draft, { type: 'judged', message: `the sequential judge passed the canary at ${state.canaryWeight}%: ${reason}`, data: { judge: { ...judge.last }, rule: 'sequential-judge' } });
+    emit(draft, { type: 'judged', message: `the sequential judge passed ${words.canary === 'canary' ? 'the canary' : words.canary} at ${shareText(state)}: ${reason}`, data: { judge: { ...judge.last }, rule: 'sequential-judge' } });
   }
   if (state.phase === 'progressing') settle(draft);
   return undefined;
@@ -100,9 +102,9 @@ export function enforceJudgeDeadline(draft: Draft, stepDuration: number | undefi
   const reasons = state.judge.last ? [state.judge.last.errors.reason, state.judge.last.latency?.reason].filter(Boolean).join('; ') : '';
   const last = reasons || 'no requests measured yet';
   const needed = state.stepIndex >= state.spec.steps.length
-    ? 'the judge must pass the canary before promotion'
+    ? `the judge must pass ${state.spec.flag ? wordingOf(state).canary : 'the canary'} before promotion`
     : `${state.judge.stepEvents} errors seen at this step, ${spec.minStepEvents} needed to go on`;
-  const why = `not enough evidence at ${state.canaryWeight}% after waiting ${Math.round((now - state.judge.waitSince) / 1000)}s (${needed}): ${last}`;
+  const why = `not enough evidence at ${shareText(state)} after waiting ${Math.round((now - state.judge.waitSince) / 1000)}s (${needed}): ${last}`;
   if (state.spec.onInconclusive === 'rollback') {
     endOnStable(draft, 'rolled-back', `rolled back: ${why}`, { data: { judge: { ...state.judge.last }, rule: 'judge-max-wait' } });
   } else {

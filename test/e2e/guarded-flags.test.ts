@@ -102,7 +102,7 @@ describe('guarded flag rollouts', () => {
     const events = plane.controller.events('bad-flag');
     const rolledBack = events.find((e) => e.type === 'rolled-back');
     expect(rolledBack?.message, JSON.stringify(events.map((e) => [e.type, e.message]))).toMatch(/error/i);
-    expect(rolledBack?.message).toMatch(/rolled back by the sequential judge: canary error rate/);
+    expect(rolledBack?.message).toMatch(/rolled back by the sequential judge: "on" users' error rate .* vs everyone else's /);
     expect(rolledBack?.data).toMatchObject({ rule: 'sequential-judge', canaryWeight: 0, judge: { errors: { verdict: 'fail' } } });
     const history = plane.flags.history('production', 'bad-checkout');
     expect(history.some((e) => e.actor === 'rollout/bad-flag')).toBe(true);
