@@ -4,7 +4,11 @@ import { missingSecrets } from '../notify/index.js';
 import { startControlPlane, splitHostPort } from '../server/control-plane.js';
 import { formatSpecError, parseServerConfig } from '../spec/index.js';
 import { DEFAULT_SERVER_CONFIG } from '../spec/server-config.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ADMIN_TOKEN_FILE } from '../server/auth-tokens.js';
 import { CliError } from './client.js';
+import { DEFAULT_SERVER } from './config.js';
 import { readSource } from './local-commands.js';
 
 export interface UpFlags {
@@ -28,7 +32,18 @@ export async function runUp(flags: UpFlags): Promise<void> {
     if (e.code === 'EADDRINUSE') throw new CliError(`the API address ${settings.api} is already in use; pick another with --api HOST:PORT`, 1, 'SLUICE_API_LISTEN', undefined, { cause: err });
     throw new CliError(e.message, 1, typeof e.code === 'string' ? e.code : 'SLUICE_UP_FAILED', undefined, { cause: err });
   }
-  process.stderr.write(`sluice: API on ${plane.url}, dashboard at ${plane.url}/, state in ${settings.dataDir}. Try: sluice apply -f examples/canary-steps.yaml\n`);
+  // The CLI finds this server and its token by itself only at the defaults (127.0.0.1:7070, ./.sluice): otherwise say what to set.
+  const tokenFile = join(settings.dataDir, ADMIN_TOKEN_FILE);
+  const env = [
+    ...(plane.url === DEFAULT_SERVER ? [] : [`SLUICE_SERVER=${plane.url}`]),
+    ...(settings.dataDir === '.sluice' || !existsSync(tokenFile) ? [] : [`SLUICE_TOKEN=$(cat ${tokenFile})`]),
+  ];
+  process.stderr.write(`sluice: API on ${plane.url}, dashboard at ${plane.url}/, state in ${settings.dataDir}.\n`);
+  process.stderr.write(
+    env.length === 0
+      ? 'sluice: try: sluice apply -f examples/canary-steps.yaml\n'
+      : `sluice: the CLI needs to know where this server is; in another shell:\n        export ${env.join(' ')}\n        sluice apply -f examples/canary-steps.yaml\n`,
+  );
   if (plane.adminToken) {
     process.stderr.write(
       `sluice: created an admin token in ${plane.adminToken.file} (readable by you only).` +

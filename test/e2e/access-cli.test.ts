@@ -30,6 +30,14 @@ describe('access through the real CLI and server', () => {
     expect(server.logs()).not.toContain(server.token);
   });
 
+  it('away from the defaults, sluice up prints the exports the CLI needs, and they work as printed', async () => {
+    const file = join(home, '.sluice', 'admin-token');
+    expect(server.logs()).toContain(`export SLUICE_SERVER=${server.url} SLUICE_TOKEN=$(cat ${file})`);
+    const res = await runCli(['get', 'rollouts'], { env: { SLUICE_SERVER: server.url, SLUICE_TOKEN: readFileSync(file, 'utf8').trim() } });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+  });
+
   it('finds .sluice/admin-token for a server on 127.0.0.1, and without a token explains where to get one', async () => {
     const me = await runCli(['--server', server.url, 'whoami'], { cwd: home });
     expect(me.code, me.stderr).toBe(0);
