@@ -84,6 +84,8 @@ describe('dashboard flags page in Chromium', () => {
   /** What the page shows there, cells and lines separated by single spaces. */
   const text = async (page: Page, selector: string) => (await page.locator(selector).first().innerText({ timeout: 2000 })).replace(/\s+/g, ' ').trim();
   /** Problems on the page other than the refusals a test provoked on purpose. */
+  /** A time as the dashboard shows it everywhere: local date and time with its zone. */
+  const TIME = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC(?:[+−]\d{1,2}(?::\d\d)?)?`;
   const unexpected = (w: WatchedPage) => w.problems.filter((p) => !/status of 400/.test(p));
 
   async function signedIn(token = server.token): Promise<WatchedPage> {
@@ -99,7 +101,7 @@ describe('dashboard flags page in Chromium', () => {
     await page.getByRole('link', { name: 'Flags', exact: true }).click();
     const row = page.locator('tr[data-flag="new-checkout"]');
     await row.waitFor();
-    expect(await text(page, 'tr[data-flag="new-checkout"]')).toMatch(/^new-checkout shop on on 10% · off 90% 2 \d{4}-\d\d-\d\d [\d:]+ by admin –$/);
+    expect(await text(page, 'tr[data-flag="new-checkout"]')).toMatch(new RegExp(`^new-checkout shop on on 10% · off 90% 2 ${TIME} by admin –$`));
     expect(await text(page, 'tr[data-flag="banner"] td:nth-child(4)')).toBe('blue to everyone');
 
     // Several environments: a selector, and the hash names the one shown.
@@ -113,6 +115,8 @@ describe('dashboard flags page in Chromium', () => {
     await page.getByRole('link', { name: 'new-checkout' }).click();
     await page.locator('#flag-heading', { hasText: 'new-checkout' }).waitFor();
     expect(new URL(page.url()).hash).toBe('#/flags/production/new-checkout');
+    // The heading is there at once; the flag's state once the flag is loaded.
+    await page.locator('#flag-state.on').waitFor();
     expect(await text(page, '#flag-state')).toBe('on');
     expect(await text(page, '#flag-description')).toBe('The one-page checkout');
     expect(await text(page, '#flag-rules li[data-rule="nz-pro"] .rule-text')).toBe('If country equals NZ and plan is one of [pro, team] → serve on');
@@ -125,7 +129,8 @@ describe('dashboard flags page in Chromium', () => {
     await page.locator('table.flag-history tbody tr').first().waitFor();
     expect(await text(page, 'table.flag-history tbody tr')).toContain('admin flag "new-checkout" created');
     expect(await text(page, '#flag-meta')).toBe('production · flag set shop · boolean');
-    expect(await text(page, '#flag-last-change')).toMatch(/^last changed \d{4}-\d\d-\d\d [\d:]+ by admin$/);
+    expect(await text(page, '#flag-last-change')).toMatch(new RegExp(`^last changed ${TIME} by admin$`));
+    expect(await text(page, 'table.flag-history tbody tr td.time')).toMatch(new RegExp(`^${TIME}$`));
 
     // Turn it off through the page.
     await page.getByRole('button', { name: 'Turn off' }).click();
@@ -144,6 +149,9 @@ describe('dashboard flags page in Chromium', () => {
     await page.getByLabel('to', { exact: true }).fill('25');
     await page.getByRole('button', { name: 'Set percentage' }).click();
     await page.locator('#flag-status', { hasText: 'split on 10% → on 25%' }).waitFor();
+    // Set while off, the split is kept, not served: the page says so rather than a bare "Done".
+    expect(await text(page, '#flag-status')).toBe('Done: flag "new-checkout": split on 10% → on 25%. The flag is still off: everyone gets "off" until it is turned on, then the new split applies.');
+    expect(await text(page, '#flag-state')).toBe('off');
     expect(await page.getByRole('button', { name: 'Set percentage' }).isEnabled()).toBe(true);
 
     // The server has it so, and says who did it.
@@ -168,6 +176,11 @@ describe('dashboard flags page in Chromium', () => {
     await page.locator('#flag-last-change', { hasText: 'by ci-bot' }).waitFor();
     expect(await text(page, '#flag-serving')).toContain('on 25% · off 75%');
     await page.getByRole('button', { name: 'Turn off' }).waitFor();
+    // Set while on, it is served at once: no "still off".
+    await page.getByLabel('to', { exact: true }).fill('30');
+    await page.getByRole('button', { name: 'Set percentage' }).click();
+    await page.locator('#flag-status', { hasText: 'split on 25% → on 30%' }).waitFor();
+    expect(await text(page, '#flag-status')).toBe('Done: flag "new-checkout": split on 25% → on 30%.');
 
     // And the list: a flag added elsewhere appears, one changed shows its new state.
     await page.getByRole('link', { name: '← Flags in production' }).click();
@@ -192,9 +205,31 @@ describe('dashboard flags page in Chromium', () => {
     await row.locator('.target', { hasText: 'flag production/search-v2 → on' }).waitFor();
     await row.locator('td.n', { hasText: '20%of users' }).waitFor();
     expect(await text(page, 'tr[data-rollout="search"] td.n')).toBe('20% of users');
+    expect(await text(page, '.rollout-list thead th:last-child')).toBe('Users');
     await row.locator('a').click();
     await page.locator('#traffic-split', { hasText: 'Users: search-v2=on 20% · everyone else 80% (confirmed by the flag)' }).waitFor();
     expect(await text(page, '.steps li[aria-current="step"] .step-text')).toBe('pause until promoted (manual gate)');
+    // The list fits its panel beside the detail pane, and alone above it on a narrower screen.
+    for (const width of [1280, 1024]) {
+      await page.setViewportSize({ width, height: 800 });
+      const box = await page.locator('.rollout-list').evaluate((panel) => {
+        const p = panel.getBoundingClientRect();
+        const d = panel.ownerDocument.querySelector('.rollout-detail')!.getBoundingClientRect();
+        const style = panel.ownerDocument.defaultView!.getComputedStyle(panel);
+        return {
+          inner: p.right - parseFloat(style.paddingRight) - parseFloat(style.borderRightWidth),
+          bottom: p.bottom,
+          table: panel.querySelector('table')!.getBoundingClientRect().right,
+          cells: [...panel.querySelectorAll('tr[data-rollout="search"] > *')].map((c) => Math.round(c.getBoundingClientRect().width)),
+          detail: { left: d.left, top: d.top },
+        };
+      });
+      expect(box.table, `at ${width} px: ${JSON.stringify(box)}`).toBeLessThanOrEqual(box.inner + 0.5);
+      // Beside the detail pane (wide screens) or above it (narrow ones), never over it.
+      expect(box.table <= box.detail.left || box.bottom <= box.detail.top, `at ${width} px: ${JSON.stringify(box)}`).toBe(true);
+      if (width === 1280) expect(box.table, 'side by side at 1280 px').toBeLessThanOrEqual(box.detail.left);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
     expect(await text(page, '.steps li:first-child .step-text')).toBe('serve on to 20% of users');
     expect(await text(page, '.legend')).toBe('everyone else (search-v2!=on) search-v2=on decision');
     await screenshot(page, 'dashboard-flag-rollout');

@@ -45,6 +45,12 @@ describe('dashboard in Chromium', () => {
     return { status: res.status, json: (await res.json()) as Record<string, any> };
   };
   const text = async (page: Page, selector: string) => ((await page.locator(selector).first().textContent({ timeout: 1000 })) ?? '').trim();
+  /** A time as the dashboard shows it everywhere: local date and time with its zone. */
+  const TIME = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC(?:[+−]\d{1,2}(?::\d\d)?)?`;
+  /** Each shown decision's sequence number and the number the list gives it, top to bottom. */
+  const numbered = (page: Page) => page.locator('ol.decisions > li.decision').evaluateAll((lis) => lis.map((li) => [Number(li.getAttribute('data-seq')), Number(li.getAttribute('value'))] as const));
+  /** Sequence numbers of a rollout's stored events, oldest first. */
+  const storedSeqs = async (name: string) => ((await api('GET', `/rollouts/${name}/events?limit=1000`)).json.events as Array<{ seq: number }>).map((e) => e.seq);
 
   it('signs in with the admin token, shows a rollout progressing live with charts and explained decisions, and aborts it back to stable', async () => {
     const watched = await openPage(context, server.url);
@@ -104,6 +110,7 @@ describe('dashboard in Chromium', () => {
     await check.locator('summary').click();
     await expect(check.locator('table').textContent()).resolves.toMatch(/success-rate\s*pass/);
     expect(await page.locator('li.decision[data-type="weight-changed"]').count()).toBeGreaterThanOrEqual(2);
+    const numbersBefore = await numbered(page);
     await screenshot(page, 'dashboard-progressing');
 
     // Abort: the operator's button sends all traffic back to stable.
@@ -115,6 +122,28 @@ describe('dashboard in Chromium', () => {
     expect(await page.getByRole('button', { name: 'Abort' }).isDisabled()).toBe(true);
     expect(await page.getByRole('button', { name: 'Retry' }).isEnabled()).toBe(true);
     await page.locator('table.history tr[data-revision="1"]', { hasText: 'aborted' }).waitFor();
+
+    // Each decision is numbered by its place in the rollout's history (oldest = 1), newest first,
+    // and keeps its number as newer ones arrive.
+    let expected = '';
+    let numbersAfter: Awaited<ReturnType<typeof numbered>> = [];
+    await waitFor(async () => {
+      // Read the page first: what it lists was stored before it was streamed.
+      numbersAfter = await numbered(page);
+      expected = JSON.stringify((await storedSeqs('web')).map((seq, i) => [seq, i + 1]).reverse());
+      return JSON.stringify(numbersAfter) === expected;
+    }, 'the decisions numbered by their place in the stored history').catch((err: Error) => {
+      throw new Error(`${err.message}: the page numbers ${JSON.stringify(numbersAfter)}, the history says ${expected}`);
+    });
+    expect(numbersBefore.length).toBeGreaterThan(0);
+    expect(numbersAfter.length).toBeGreaterThan(numbersBefore.length);
+    for (const [seq, n] of numbersBefore) expect(numbersAfter.find(([s]) => s === seq)?.[1], `decision ${seq}`).toBe(n);
+
+    // Times say their zone, the same way on every part of the page.
+    expect(await text(page, 'li.decision .decision-head time')).toMatch(new RegExp(`^${TIME}$`));
+    expect(await text(page, 'table.history tr[data-revision="1"] td')).toMatch(new RegExp(`^${TIME}$`));
+    expect(await text(page, '.detail-head .revision')).toMatch(new RegExp(`^revision 1 · started ${TIME} · finished ${TIME}$`));
+    expect(await page.locator('tr[data-rollout="web"]').getAttribute('title')).toMatch(new RegExp(`\\(updated ${TIME}\\)$`));
 
     // The data plane agrees: the server says aborted, and the canary serves nothing more.
     const view = (await api('GET', '/rollouts/web')).json;
@@ -165,6 +194,28 @@ describe('dashboard in Chromium', () => {
       // What the page shows is what the server stored.
       const stored = (await api('GET', '/rollouts/api/events')).json.events.find((e: { type: string }) => e.type === 'rolled-back');
       expect(facts).toContain(`${stored.data.judge.errors.counts.canaryErrors} errors of ${stored.data.judge.errors.counts.canaryRequests} requests`);
+
+      // The same decision for a guarded flag rollout speaks of users: the page's own modules, given the flag's sides.
+      // (A string, so vitest leaves its import() alone: the browser loads the modules it serves.)
+      const flagWords = (await page.evaluate(`(async (event) => {
+        const { explainEvent, explainCheck } = await import('/assets/js/explain.js');
+        const { sidesOf } = await import('/assets/js/flag-rollout.js');
+        const sides = sidesOf({ variantSide: 'search-v2=on' });
+        const judged = document.createElement('div');
+        judged.append(...explainEvent(event, sides));
+        const window = { requests: 10, errors: 0, successRate: 100, p99: 5 };
+        const check = explainCheck({ verdict: 'pass', from: 0, to: 1000, metrics: [{ name: 'success-rate', verdict: 'pass', value: 100, stableValue: 100, min: 90, samples: 10, reason: 'ok' }], canary: window, stable: window }, sides);
+        return {
+          terms: [...judged.querySelectorAll('dt')].map((dt) => dt.textContent),
+          headers: [...check.querySelectorAll('thead th')].map((th) => th.textContent),
+          windows: [...check.querySelectorAll('.windows li')].map((li) => li.textContent.split(':')[0]),
+        };
+      })(${JSON.stringify(stored)})`)) as { terms: string[]; headers: string[]; windows: string[] };
+      expect(flagWords.terms).toContain('users on search-v2=on');
+      expect(flagWords.terms).toContain('everyone else');
+      expect(flagWords.terms.filter((t: string) => /canary|stable/.test(t))).toEqual([]);
+      expect(flagWords.headers).toEqual(['Metric', 'Verdict', 'Users on search-v2=on', 'Everyone else', 'Bound', 'Samples', 'Reason']);
+      expect(flagWords.windows).toEqual(['users on search-v2=on', 'everyone else']);
       await page.locator('figure.chart g.marker.bad').first().waitFor();
       await screenshot(page, 'dashboard-judge-rollback');
       expect(problems).toEqual([]);

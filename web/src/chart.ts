@@ -1,5 +1,5 @@
 import { h, svg, fill } from './dom.js';
-import { clock } from './format.js';
+import { clock, zone } from './format.js';
 import type { MetricPoint } from './model.js';
 import type { LiveView } from './types.js';
 
@@ -73,7 +73,7 @@ export class LineChart {
     const grid = [0, 0.25, 0.5, 0.75, 1].map((f) =>
       svg('g', { class: 'grid' }, svg('line', { x1: PAD.left, x2: W - PAD.right, y1: y(f * max), y2: y(f * max) }), f * 4 % 2 === 0 ? svg('text', { x: PAD.left - 4, y: y(f * max) + 3, 'text-anchor': 'end' }, AXIS.format(f * max)) : null),
     );
-    const ticks = [0, 1 / 3, 2 / 3, 1].map((f) => svg('text', { class: 'tick', x: x(x0 + f * span), y: H - 6, 'text-anchor': f === 0 ? 'start' : f === 1 ? 'end' : 'middle' }, clock(x0 + f * span)));
+    const ticks = [0, 1 / 3, 2 / 3, 1].map((f) => svg('text', { class: 'tick', x: x(x0 + f * span), y: H - 6, 'text-anchor': f === 0 ? 'start' : f === 1 ? 'end' : 'middle' }, f === 1 ? `${clock(now)} ${zone(now)}` : clock(x0 + f * span)));
     const lines = SERIES.map((key) => {
       let d = '';
       let n = 0;
@@ -96,7 +96,7 @@ export class LineChart {
         svg(
           'g',
           { class: `marker ${m.tone}`, 'data-marker': m.label },
-          svg('title', null, `${clock(m.t)} ${m.label}`),
+          svg('title', null, `${clock(m.t)} ${zone(m.t)} ${m.label}`),
           svg('line', { x1: x(m.t), x2: x(m.t), y1: PAD.top, y2: H - PAD.bottom }),
           svg('circle', { cx: x(m.t), cy: PAD.top + 3, r: 3.5 }),
         ),

@@ -4,6 +4,7 @@ import { dateTime } from './format.js';
 import { explainEvent } from './explain.js';
 import { historyTable } from './history.js';
 import type { Marker } from './chart.js';
+import type { Sides } from './flag-rollout.js';
 import type { StoredEvent } from './types.js';
 
 const PAGE = 1000;
@@ -42,8 +43,10 @@ export class DecisionLog {
   constructor(
     private readonly api: Api,
     private readonly name: string,
+    /** How the rollout's two sides are named when a decision is explained. */
+    private readonly sides: () => Sides,
   ) {
-    this.list = h('ol', { class: 'decisions', reversed: true });
+    this.list = h('ol', { class: 'decisions' });
     this.note = h('p', { class: 'empty' }, 'Loading history…');
     this.more = h('p', { class: 'empty', hidden: true });
     this.el = h('section', { class: 'panel', 'aria-labelledby': 'decisions-heading' }, h('h3', { id: 'decisions-heading' }, 'Decisions'), this.note, this.list, this.more);
@@ -88,6 +91,7 @@ export class DecisionLog {
       this.list.insertBefore(this.item(e), next);
     }
     while (this.list.children.length > SHOWN) this.list.lastElementChild!.remove();
+    this.number();
     this.note.hidden = true;
     const hidden = this.bySeq.size - this.list.children.length;
     this.more.hidden = hidden <= 0;
@@ -96,8 +100,18 @@ export class DecisionLog {
     return true;
   }
 
+  /**
+   * Numbers each decision by its place in the rollout's history, oldest = 1,
+   * so a decision keeps its number as newer ones arrive (a reversed list
+   * renumbers, and Chromium miscounts one that grows).
+   */
+  private number(): void {
+    const position = new Map(this.events.map((e, i) => [e.seq, i + 1]));
+    for (const li of this.list.children as HTMLCollectionOf<HTMLLIElement>) li.value = position.get(Number(li.dataset.seq)) ?? 0;
+  }
+
   private item(e: StoredEvent): HTMLLIElement {
-    const explanation = explainEvent(e);
+    const explanation = explainEvent(e, this.sides());
     return h(
       'li',
       { class: `decision ${e.type}`, 'data-seq': e.seq, 'data-type': e.type },

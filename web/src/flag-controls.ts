@@ -87,7 +87,9 @@ export class FlagControls {
     try {
       const path = `/flags/${encodeURIComponent(this.environment)}/${encodeURIComponent(this.key)}`;
       const res = await this.api.patch<{ flag: FlagView; changed: boolean; event?: { message: string } }>(path, patch);
-      this.status.textContent = res.changed ? `Done: ${res.event?.message ?? what}` : 'No change: the flag already was so.';
+      // A split set on a flag that is off is kept, not served: say so, or "Done" reads as if users got it.
+      const dormant = patch.enabled === undefined && !res.flag.definition.enabled ? ` The flag is still off: everyone gets "${res.flag.definition.offVariant}" until it is turned on, then the new split applies.` : '';
+      this.status.textContent = res.changed ? `Done: ${res.event?.message ?? what}.${dormant}` : `No change: the flag already was so.${dormant}`;
       this.edited = false;
       this.onFlag(res.flag);
     } catch (err) {

@@ -39,3 +39,21 @@ export function rolloutsOfFlag(rollouts: Iterable<RolloutView>, environment: str
     .filter((v) => v.rollout.spec.flag?.environment === environment && v.rollout.spec.flag.key === key)
     .sort((a, b) => Number(live(b)) - Number(live(a)) || (a.name < b.name ? -1 : 1));
 }
+
+/** What the two sides of a rollout are called in its analysis: canary and stable, or a flag rollout's users on the variant and everyone else. */
+export interface Sides {
+  /** "canary", "users on new-checkout=on". */
+  canary: string;
+  /** "stable", "everyone else". */
+  stable: string;
+  /** What a judge passes or fails: "the canary", "users on new-checkout=on". */
+  judged: string;
+}
+
+export const TRAFFIC_SIDES: Sides = { canary: 'canary', stable: 'stable', judged: 'the canary' };
+
+export function sidesOf(flag: Pick<FlagRollout, 'variantSide'> | undefined): Sides {
+  if (!flag) return TRAFFIC_SIDES;
+  const users = `users on ${flag.variantSide}`;
+  return { canary: users, stable: 'everyone else', judged: users };
+}

@@ -16,20 +16,39 @@ export function ms(v: number | undefined | null): string {
   return v === undefined || v === null ? '–' : `${num(v, 1)} ms`;
 }
 
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall-clock fields of a time in a zone (the browser's own when none is given), and the zone as "UTC" or "UTC+5:30". */
+function wallClock(time: number | string, timeZone?: string): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'zone', string> {
+  const key = timeZone ?? '';
+  let format = formats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'shortOffset' });
+    formats.set(key, format);
+  }
+  const f: Record<string, string> = {};
+  for (const p of format.formatToParts(new Date(time))) f[p.type] = p.value;
+  // "GMT", "GMT+0", "GMT+5:30", "GMT-4" (some engines write U+2212 for the minus).
+  const offset = /^(?:GMT|UTC)([+\u2212-])?(\d+(?::\d\d)?)?$/.exec(f.timeZoneName ?? '');
+  const zone = !offset ? f.timeZoneName ?? '' : !offset[2] || /^0+(?::00)?$/.test(offset[2]) ? 'UTC' : `UTC${offset[1] === '+' ? '+' : '−'}${offset[2]}`;
+  return { year: f.year!, month: f.month!, day: f.day!, hour: f.hour!, minute: f.minute!, second: f.second!, zone };
 }
 
-/** Local wall-clock time, HH:MM:SS. */
-export function clock(time: number | string): string {
-  const d = new Date(time);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+/** Wall-clock time, HH:MM:SS, in the browser's zone (or `timeZone`); say the zone beside it with `zone()`. */
+export function clock(time: number | string, timeZone?: string): string {
+  const w = wallClock(time, timeZone);
+  return `${w.hour}:${w.minute}:${w.second}`;
 }
 
-/** Local date and time, YYYY-MM-DD HH:MM:SS. */
-export function dateTime(time: number | string): string {
-  const d = new Date(time);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock(d.getTime())}`;
+/** The zone clock() and dateTime() show a time in: "UTC", "UTC+1", "UTC−4", "UTC+5:30". */
+export function zone(time: number | string, timeZone?: string): string {
+  return wallClock(time, timeZone).zone;
+}
+
+/** Date and time with its zone, YYYY-MM-DD HH:MM:SS UTC+1, in the browser's zone (or `timeZone`). */
+export function dateTime(time: number | string, timeZone?: string): string {
+  const w = wallClock(time, timeZone);
+  return `${w.year}-${w.month}-${w.day} ${w.hour}:${w.minute}:${w.second} ${w.zone}`;
 }
 
 /** 1h 2m, 3m 4s, 5s, 250ms. */

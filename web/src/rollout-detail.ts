@@ -5,7 +5,7 @@ import { DecisionLog } from './decisions.js';
 import { h, fill } from './dom.js';
 import { explainCheck, explainJudge } from './explain.js';
 import { dateTime, describeStep, ms, num, pct, phaseLabel, TERMINAL } from './format.js';
-import { flagRolloutOf, flagTargetText, type FlagRollout } from './flag-rollout.js';
+import { flagRolloutOf, flagTargetText, sidesOf, type FlagRollout } from './flag-rollout.js';
 import { percent } from './flag-text.js';
 import type { Model, ModelChange } from './model.js';
 import { flagHref } from './routes.js';
@@ -45,7 +45,10 @@ export class RolloutDetail {
       new LineChart({ title: 'Latency p99 (ms)', value: (l) => ({ stable: l.stable.p99, canary: l.canary.p99 }), format: (v) => ms(v), minMax: 10 }),
     ];
     this.controls = canOperate ? new Controls(api, name, (v) => model.setRollout(v)) : undefined;
-    this.log = new DecisionLog(api, name);
+    this.log = new DecisionLog(api, name, () => {
+      const view = model.rollouts.get(name);
+      return sidesOf(view ? flagRolloutOf(view) : undefined);
+    });
     this.el = h(
       'section',
       { class: 'rollout-detail', 'aria-labelledby': 'detail-heading', 'data-rollout': name },
@@ -115,10 +118,11 @@ export class RolloutDetail {
     );
     this.controls?.update(v);
     this.renderSteps(v);
-    const parts = [v.lastCheck ? explainCheck(v.lastCheck) : null, v.judge ? explainJudge({ errors: v.judge.errors, latency: v.judge.latency }) : null].filter((x) => x !== null);
+    const named = sidesOf(flag);
+    const parts = [v.lastCheck ? explainCheck(v.lastCheck, named) : null, v.judge ? explainJudge({ errors: v.judge.errors, latency: v.judge.latency }, undefined, named) : null].filter((x) => x !== null);
     if (v.judge) {
       const failed = v.judge.errors?.verdict === 'fail' || v.judge.latency?.verdict === 'fail';
-      const said = failed ? 'failed the canary' : v.judge.passed ? 'passed the canary' : TERMINAL.includes(v.phase) ? 'did not decide' : 'still deciding';
+      const said = failed ? `failed ${named.judged}` : v.judge.passed ? `passed ${named.judged}` : TERMINAL.includes(v.phase) ? 'did not decide' : 'still deciding';
       parts.unshift(h('p', null, `Sequential judge: ${said}; ${v.judge.stepEvents} errors seen at this step.`));
     }
     fill(this.analysis, parts.length ? parts : h('p', { class: 'empty' }, v.rollout.spec.analysis ? 'No check has run yet.' : 'No analysis configured: steps advance on time and gates alone.'));

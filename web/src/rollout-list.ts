@@ -1,7 +1,7 @@
 import { h, fill } from './dom.js';
 import { flagRolloutOf, flagTargetText } from './flag-rollout.js';
 import { percent } from './flag-text.js';
-import { clock, phaseLabel } from './format.js';
+import { dateTime, phaseLabel } from './format.js';
 import { rolloutHref } from './routes.js';
 import type { RolloutView } from './types.js';
 
@@ -14,6 +14,9 @@ export class RolloutList {
   private readonly body: HTMLTableSectionElement;
   private readonly empty: HTMLElement;
   private readonly rows = new Map<string, HTMLTableRowElement>();
+  /** Names of the listed guarded flag rollouts, whose weight is a share of users, not of traffic. */
+  private readonly flagRollouts = new Set<string>();
+  private readonly weightHeading = h('th', { scope: 'col', class: 'n' }, 'Canary');
   private selected: string | undefined;
 
   constructor() {
@@ -26,7 +29,7 @@ export class RolloutList {
       h(
         'table',
         { class: 'data' },
-        h('thead', null, h('tr', null, ['Rollout', 'Phase', 'Progress', 'Canary'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('thead', null, h('tr', null, ['Rollout', 'Phase', 'Progress'].map((t) => h('th', { scope: 'col' }, t)), this.weightHeading)),
         this.body,
       ),
       this.empty,
@@ -51,8 +54,18 @@ export class RolloutList {
     progressCell!.querySelector('.step')!.textContent = `step ${Math.min(view.step.index + 1, view.step.total)}/${view.step.total}`;
     fill(weightCell!, flag ? [percent(flag.share), h('span', { class: 'unit' }, 'of users')] : `${view.canaryWeight}%`);
     weightCell!.title = flag ? `${flag.variantSide} served to ${percent(flag.share)} of users` : 'canary weight';
-    row.title = `${view.message} (updated ${clock(view.updatedAt)})`;
+    row.title = `${view.message} (updated ${dateTime(view.updatedAt)})`;
+    if (flag) this.flagRollouts.add(view.name);
+    else this.flagRollouts.delete(view.name);
+    this.listed();
+  }
+
+  /** The weight column says what its numbers are shares of: canary traffic, users, or both. */
+  private listed(): void {
     this.empty.hidden = this.rows.size > 0;
+    const flags = this.flagRollouts.size;
+    this.weightHeading.textContent = flags === 0 ? 'Canary' : flags === this.rows.size ? 'Users' : 'Canary / users';
+    this.weightHeading.title = flags === 0 ? 'share of traffic sent to the canary' : flags === this.rows.size ? 'share of users served the variant' : 'share of traffic sent to the canary, or of users served a flag variant';
   }
 
   private createRow(name: string): HTMLTableRowElement {
@@ -70,7 +83,8 @@ export class RolloutList {
   remove(name: string): void {
     this.rows.get(name)?.remove();
     this.rows.delete(name);
-    this.empty.hidden = this.rows.size > 0;
+    this.flagRollouts.delete(name);
+    this.listed();
   }
 
   select(name: string | undefined): void {
