@@ -82,6 +82,16 @@ describe('OFREP single-flag evaluation through @openfeature/ofrep-provider', () 
     expect(res.statusCode).toBe(401);
     await res.body.dump();
   });
+
+  it('tells someone who sends an operator API token that OFREP wants a client key', async () => {
+    const res = await request(`${s.url}/ofrep/v1/evaluate/flags/new-checkout`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'sluice_0123456789ab_notaclientkey', 'content-type': 'application/json' },
+      body: JSON.stringify({ context: { targetingKey: 'u' } }),
+    });
+    expect(res.statusCode).toBe(401);
+    expect(JSON.stringify(await res.body.json())).toMatch(/this is an API token \(for operators\), not a client key.*sluice flags keys create/);
+  });
 });
 
 describe('OFREP bulk evaluation', () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { clientKeyFromHeaders } from '../flags/client-keys.js';
+import { CLIENT_KEY_PREFIX, clientKeyFromHeaders } from '../flags/client-keys.js';
 import type { EvaluationResult } from '../flags/evaluator.js';
 import type { FlagService } from '../flags/service.js';
 import { formatSse, SseHub } from '../flags/sse.js';
@@ -63,6 +63,9 @@ export function requireClientKey(flags: FlagService, req: FastifyRequest): Clien
     throw new ApiError(401, 'SLUICE_CLIENT_KEY_REQUIRED', 'this endpoint needs a client key: send X-API-Key: <key> or Authorization: Bearer <key>; create one with `sluice flags keys create --environment <env>`');
   }
   const key = flags.authenticate(secret);
+  if (!key && !secret.startsWith(CLIENT_KEY_PREFIX) && secret.startsWith('sluice_')) {
+    throw new ApiError(401, 'SLUICE_CLIENT_KEY_INVALID', `this is an API token (for operators), not a client key: SDKs and OFREP clients read flags with a client key (${CLIENT_KEY_PREFIX}…); create one with \`sluice flags keys create --environment <env>\``);
+  }
   if (!key) throw new ApiError(401, 'SLUICE_CLIENT_KEY_INVALID', 'the client key is not known to this server or was revoked; create a new one with `sluice flags keys create`');
   return key;
 }
