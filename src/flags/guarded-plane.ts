@@ -6,7 +6,7 @@ import { FlagOrTrafficRouter } from '../routers/flag-or-traffic.js';
 import type { TrafficRouter } from '../routers/router.js';
 import type { RolloutRecord, Store } from '../store/store.js';
 import { GuardedFlagCounters } from './guarded-counters.js';
-import { routesShare, servedShare, variantUpstream } from './guarded.js';
+import { routesShare } from './guarded.js';
 import type { FlagLock } from './rollout-lock.js';
 import type { FlagService } from './service.js';
 import type { TrackingAggregator } from './tracking.js';
@@ -51,12 +51,12 @@ export function withGuardedFlags(opts: GuardedFlagsOptions) {
     const def = flags.flags({ environment: t.environment, key: t.key })[0]?.definition;
     const was = routesShare(t, confirmed);
     if (!def || def.enabled || was === 0) return;
-    const onCanary = confirmed.canary.includes(variantUpstream(t));
     const message =
       `flag ${t.key} (${t.environment}) switched off by ${actor}: it serves "${t.variant}" to 0% of users, not the rollout's ${was}%; ` +
       `the rollout holds (no measurements, no steps) until the flag is switched on again (\`sluice flags set ${t.key} --on\`) or the rollout is aborted (\`sluice abort ${r.name}\`)`;
     // Synchronous read-then-write: the controller cannot interleave, and it never writes while a flag change is told (it is not the actor).
-    store.saveRollout({ name: r.name, rollout: r.rollout, state: r.state, confirmedRoutes: { ...confirmed, canaryWeight: onCanary ? 0 : 100 } }, [{ type: 'routes-confirmed', actor, message, data: { flag: t, servedShare: 0, rolloutShare: was } }], r.version, now());
+    // No confirmed routes: the controller re-applies them each tick (the router never switches a killed flag back on) and holds the rollout until the flag confirms them.
+    store.saveRollout({ name: r.name, rollout: r.rollout, state: r.state }, [{ type: 'routes-confirmed', actor, message, data: { flag: t, servedShare: 0, rolloutShare: was } }], r.version, now());
   };
   const windows: WindowSource = {
     window: (service, from, to) => measured.window(service, from, to) ?? traffic.windows.window(service, from, to),

@@ -141,4 +141,19 @@ describe('SDK definitions', () => {
     await reading;
     await s.api('PATCH', '/api/v1/flags/production/new-checkout', { variant: 'on', percent: 10 });
   });
+
+  it('answers 409 SLUICE_FLAG_UNDER_ROLLOUT to a hand-made split of a flag a live guarded rollout drives, and names it in listings', async () => {
+    const staging = example.replaceAll('environment: production', 'environment: locked-env');
+    expect((await s.api('POST', '/api/v1/flagsets', staging)).status).toBe(201);
+    const lock = { environment: 'locked-env', key: 'new-checkout', rollout: 'checkout', phase: 'progressing', step: 2, steps: 4, variant: 'on', share: 10, startedAt: 0 };
+    s.plane.flags.lockWith(() => [lock]);
+    const refused = await s.api('PATCH', '/api/v1/flags/locked-env/new-checkout', { variant: 'on', percent: 2 });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'SLUICE_FLAG_UNDER_ROLLOUT', message: expect.stringMatching(/guarded rollout "checkout" \(step 2 of 4, serving "on" to 10% of users\)/) });
+    expect((await s.api('PATCH', '/api/v1/flags/locked-env/new-checkout', { enabled: false })).status).toBe(200);
+    expect((await s.api('GET', '/api/v1/flags?environment=locked-env&key=new-checkout')).body.flags[0].drivenBy).toEqual(lock);
+    expect((await s.api('GET', '/api/v1/flags/locked-env/new-checkout')).body.drivenBy).toEqual(lock);
+    const applied = await s.api('POST', '/api/v1/flagsets', staging.replace('on: 10', 'on: 50'));
+    expect(applied.body.results[0].warnings).toEqual([expect.stringContaining('kept the split on 10%')]);
+  });
 });

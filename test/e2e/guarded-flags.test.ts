@@ -52,7 +52,7 @@ describe('guarded flag rollouts', () => {
   let client: Client;
   let provider: SluiceProvider;
 
-  const api = async (method: 'GET' | 'POST', path: string, body?: string, type = 'application/yaml') => {
+  const api = async (method: 'GET' | 'POST' | 'PATCH', path: string, body?: string, type = 'application/yaml') => {
     const res = await request(plane.url + path, { method, reset: true, headers: { ...admin, ...(body ? { 'content-type': type } : {}) }, body });
     return { status: res.statusCode, body: (await res.body.json()) as any };
   };
@@ -124,6 +124,60 @@ describe('guarded flag rollouts', () => {
     expect(block).toContain('good-checkout=on served to 100% of users');
     expect(block).toMatch(/good-checkout!=on +\S/);
     expect(rolloutTable(list.rollouts)).toMatch(/good-flag .* 100% users +flag:production\/good-checkout/);
+  });
+
+  it('locks a driven flag: a hand-made split is refused, apply keeps the split, and a kill switch holds the rollout unconfirmed', async () => {
+    const locks = (percent: number, description: string) => `
+apiVersion: sluice.dev/v1alpha1
+kind: FlagSet
+metadata: { name: locks, environment: production }
+spec:
+  flags:
+    new-checkout: { description: ${description}, variants: { on: true, off: false }, defaultVariant: off, split: { on: ${percent} } }
+`;
+    expect((await api('POST', '/api/v1/flagsets', locks(10, 'first'))).status).toBe(201);
+    const doc = rollout('locked-flag', 'new-checkout').replace('flagSet: shop', 'flagSet: locks').replace('- setWeight: 10\n        - pause: { duration: 1s }', '- setWeight: 1\n        - pause: { duration: 1h }');
+    expect((await api('POST', '/api/v1/rollouts', doc)).status).toBe(201);
+    const view = async () => (await api('GET', '/api/v1/rollouts/locked-flag')).body;
+    const until = async (what: string, ok: () => Promise<boolean> | boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!(await ok())) {
+        if (Date.now() > deadline) throw new Error(`${what} did not happen within 10 s: ${JSON.stringify(await view()).slice(0, 400)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await until('step 1 setting the flag to 1%', async () => plane.flags.flag('production', 'new-checkout').definition.split?.on === 1 && (await view()).routesConfirmed === true);
+
+    const refused = await api('PATCH', '/api/v1/flags/production/new-checkout', JSON.stringify({ percent: 2 }), 'application/json');
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('SLUICE_FLAG_UNDER_ROLLOUT');
+    expect(refused.body.error.message).toMatch(/guarded rollout "locked-flag" \(step 2 of 4, serving "on" to 1% of users\).*pause .*or abort .*rollout "locked-flag" first, or promote it/);
+
+    const applied = await api('POST', '/api/v1/flagsets', locks(10, 'second'));
+    expect(applied.status).toBe(200);
+    expect(applied.body.results[0].warnings).toEqual([expect.stringMatching(/^flag "new-checkout": kept the split on 1% set by guarded rollout "locked-flag"/)]);
+    expect(plane.flags.flag('production', 'new-checkout').definition).toMatchObject({ split: { on: 1 }, description: 'second' });
+    const listed = (await api('GET', '/api/v1/flags?key=new-checkout')).body.flags[0];
+    expect(listed.drivenBy).toMatchObject({ rollout: 'locked-flag', step: 2, steps: 4, share: 1 });
+
+    // The kill switch always works; the rollout then holds, and nobody claims the flag serves 1%.
+    const off = await api('PATCH', '/api/v1/flags/production/new-checkout', JSON.stringify({ enabled: false }), 'application/json');
+    expect(off.status, JSON.stringify(off.body)).toBe(200);
+    const held = await view();
+    expect(held.routesConfirmed).toBe(false);
+    expect(statusBlock(held, false)).toContain('new-checkout=on set to 1% of users, NOT confirmed by the flag');
+    expect(plane.controller.events('locked-flag').at(-1)?.message).toMatch(/^flag new-checkout \(production\) switched off by admin: it serves "on" to 0% of users, not the rollout's 1%; the rollout holds/);
+    expect(plane.flags.flag('production', 'new-checkout').definition.enabled).toBe(false);
+
+    // Switched on again, the flag serves the rollout's share, which the controller confirms.
+    expect((await api('PATCH', '/api/v1/flags/production/new-checkout', JSON.stringify({ enabled: true }), 'application/json')).status).toBe(200);
+    await until('the rollout confirming the flag again', async () => (await view()).routesConfirmed === true);
+    expect(plane.flags.flag('production', 'new-checkout').definition).toMatchObject({ enabled: true, split: { on: 1 } });
+    // Held, not stepped, and said once: the only event since is the kill switch's.
+    expect(plane.controller.events('locked-flag').map((e) => e.type)).toEqual(['started', 'weight-changed', 'step-advanced', 'routes-confirmed']);
+    expect((await api('POST', '/api/v1/rollouts/locked-flag/abort', JSON.stringify({ reason: 'test' }), 'application/json')).status).toBe(200);
+    const free = await api('PATCH', '/api/v1/flags/production/new-checkout', JSON.stringify({ percent: 2, variant: 'on' }), 'application/json');
+    expect(free.status, JSON.stringify(free.body)).toBe(200);
   });
 
   it('refuses a spec with both service and flag, with the position', async () => {
