@@ -59,6 +59,8 @@ export class Controller extends EventEmitter {
   private readonly now: () => number;
   private readonly tickMs: number;
   private readonly mutex = new KeyedMutex();
+  /** Rollouts whose routes the data plane has not confirmed yet, warned about once. */
+  private readonly unconfirmed = new Set<string>();
   private readonly judgeFeed: JudgeFeed | undefined;
   private readonly hookRuns: HookRuns;
   private readonly notifications: NotificationSender;
@@ -276,9 +278,14 @@ export class Controller extends EventEmitter {
     try {
       const live = await this.applyRoutes(record.name, record.state.routes);
       if (!isDeepStrictEqual(live, record.state.routes)) {
-        this.log.warn({ rollout: record.name, want: record.state.routes, live }, 'data plane did not confirm the routes; will retry');
+        // Retried every tick: say it once per rollout until the data plane confirms (a kill switch can hold it for long).
+        if (!this.unconfirmed.has(record.name)) {
+          this.unconfirmed.add(record.name);
+          this.log.warn({ rollout: record.name, want: record.state.routes, live }, 'data plane did not confirm the routes; retrying every tick until it does');
+        }
         return record;
       }
+      if (this.unconfirmed.delete(record.name)) this.log.info({ rollout: record.name }, 'data plane confirmed the routes');
       this.windows.mark?.(record.name);
       this.judgeFeed?.reset(record.name);
       return this.save({ ...record, confirmedRoutes: live }, { state: record.state, actions: [] }, record.version, this.now());

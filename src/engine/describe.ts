@@ -31,10 +31,10 @@ export function stepLabel(state: RolloutState): string {
   return `step ${Math.min(state.stepIndex + 1, n)}/${n}`;
 }
 
-/** "10% canary"; for a guarded flag rollout "10% of users get \"on\"" (the variant being rolled out). */
+/** "10% canary"; for a guarded flag rollout "10% of users on \"on\"" (the variant being rolled out). */
 export function shareText(state: RolloutState, percent: number = state.canaryWeight): string {
   const flag = state.spec.flag;
-  return flag ? `${percent}% of users get "${flag.variant}"` : `${percent}% canary`;
+  return flag ? `${percent}% of users on "${flag.variant}"` : `${percent}% canary`;
 }
 
 /** What the two sides are called in check and judge sentences (analysis/wording.ts). */

@@ -107,7 +107,7 @@ export function setWeight(draft: Draft, weight: number): void {
   state.analysis.windowStart = now;
   state.analysis.nextCheckAt = now + interval;
   state.message = state.spec.flag
-    ? `${stepLabel(state)}: users who get "${state.spec.flag.variant}" ${from}% → ${weight}%`
+    ? `${stepLabel(state)}: users on "${state.spec.flag.variant}" ${from}% → ${weight}%`
     : `${stepLabel(state)}: canary weight ${from}% → ${weight}%`;
   emit(draft, { type: 'weight-changed', message: state.message, data: { from, to: weight, ...stepData(state) } });
   askRolloutHooks(draft);

@@ -240,7 +240,7 @@ describe('dashboard flags page in Chromium', () => {
     const guard = page.locator('#flag-guard');
     await guard.locator('li[data-rollout="search"]', { hasText: 'on served to 20% of users' }).waitFor();
     expect(await text(page, '#flag-guard h3')).toBe('Driven by a guarded rollout');
-    expect(await text(page, '#flag-guard')).toContain('pause or abort it first to take over');
+    expect(await text(page, '#flag-guard')).toContain('only it changes the split while it runs');
     expect(await text(page, 'table.flag-history tbody tr')).toContain('rollout/search');
 
     // The rollout ends elsewhere: the flag page follows (the variant back to 0%, the rollout aborted).

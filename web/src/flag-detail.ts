@@ -147,7 +147,7 @@ export class FlagDetail {
         }),
       ),
       driving
-        ? h('p', { class: 'help' }, `Its steps set the share of users served "${driving.rollout.spec.flag!.variant}". A change made here is recorded and applies at once, but the rollout sets the share again at its next step, when it ends, and when the control plane restarts: pause or abort it first to take over.`)
+        ? h('p', { class: 'help' }, `Its steps set the share of users served "${driving.rollout.spec.flag!.variant}", and only it changes the split while it runs: a percentage set here is refused. Turning the flag off always works (a kill switch): the rollout then holds until the flag is on again. Pause, abort or promote the rollout to take the split over.`)
         : null,
     );
   }
