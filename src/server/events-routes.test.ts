@@ -180,7 +180,8 @@ spec:
     const lastRolloutId = all.messages.filter((m) => m.hasId).at(-1)!.lastEventId;
     expect(lastRolloutId).not.toBe('');
 
-    const patched = await server.api('PATCH', '/api/v1/flags/production/new-checkout', { variant: 'on', percent: 25 });
+    // A flag no rollout drives (a driven one refuses hand-made splits: 409 SLUICE_FLAG_UNDER_ROLLOUT).
+    const patched = await server.api('PATCH', '/api/v1/flags/production/banner', { variant: 'on', percent: 25 });
     expect(patched.status).toBe(200);
     const changed = await all.until((m) => m.event === 'flag' && data(m).actor === 'admin', 'the flag change');
     expect(data(changed)).toEqual({
@@ -188,7 +189,7 @@ spec:
       revision: expect.any(Number),
       actor: 'admin',
       time: expect.any(Number),
-      flags: [expect.objectContaining({ environment: 'production', key: 'new-checkout', flagSet: 'shop', enabled: true, split: { on: 25 }, updatedBy: 'admin' })],
+      flags: [expect.objectContaining({ environment: 'production', key: 'banner', flagSet: 'shop', enabled: true, split: { on: 25 }, updatedBy: 'admin' })],
       removed: [],
     });
     // The guarded rollout's own moves come the same way: promoted, it serves the variant to everyone.
