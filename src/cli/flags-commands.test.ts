@@ -67,6 +67,7 @@ describe('sluice flags', () => {
     expect(validated.stdout).toContain(`${bad}:6:43:`);
     expect((await sluice('flags', 'set', 'new-checkout', '--percent', 'lots')).stderr).toContain('--percent must be a number from 0 to 100 such as 10 or 2.5, got "lots"');
     expect((await sluice('flags', 'set', 'nope', '--on')).stderr).toContain('no flag "nope" in any environment');
+    expect((await sluice('flags', 'set', 'new-chekout', '--on')).stderr).toContain('no flag "new-chekout" in any environment (did you mean "new-checkout"?)');
     const setBad = await sluice('flags', 'set', 'new-checkout', '--variant', 'maybe');
     expect(setBad.code).toBe(1);
     expect(setBad.stderr).toContain('no variant "maybe"; the variants are on, off');

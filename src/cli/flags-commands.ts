@@ -12,6 +12,7 @@ import { parseFlagSetDocuments } from '../spec/flagset-parse.js';
 import { CliError } from './client.js';
 import { FlagsClient } from './flags-client.js';
 import { readSource } from './local-commands.js';
+import { suggestName } from '../spec/suggest.js';
 
 /** `sluice flags …`: apply, get, set, history, import, eval and client keys. */
 export function registerFlagsCommands(program: Command): void {
@@ -202,7 +203,8 @@ async function resolveEnvironment(client: FlagsClient, key: string, given: strin
   if (envs.length === 1) return envs[0];
   if (envs.length === 0) {
     if (allowMissing) throw new CliError(`no flag "${key}" exists now; give --environment to see the history of a deleted flag`);
-    throw new CliError(`no flag "${key}" in any environment; \`sluice flags get\` lists the flags`, 1, 'SLUICE_FLAG_NOT_FOUND');
+    const near = suggestName(key, [...new Set((await client.list({})).flags.map((f) => f.key))]);
+    throw new CliError(`no flag "${key}" in any environment${near ? ` (did you mean "${near}"?)` : ''}; \`sluice flags get\` lists the flags`, 1, 'SLUICE_FLAG_NOT_FOUND');
   }
   throw new CliError(`flag "${key}" exists in ${envs.join(', ')}; say which with --environment`, 1, 'SLUICE_FLAG_AMBIGUOUS');
 }

@@ -96,6 +96,14 @@ describe('FlagService.setFlag', () => {
     expect(codeOf(() => service.setFlag('production', 'new-checkout', { variant: 'off', percent: 30 }, 'a'))).toBe('SLUICE_FLAG_INVALID_CHANGE');
     expect(codeOf(() => service.setFlag('production', 'new-checkout', {}, 'a'))).toBe('SLUICE_FLAG_INVALID_CHANGE');
   });
+
+  it('names the nearest flag or environment when a key or environment is misspelt', () => {
+    const { service } = setup();
+    service.apply([sampleFlagSet('checkout')], 'alice');
+    expect(() => service.flag('production', 'new-chekout')).toThrow(/^no flag "new-chekout" in environment "production" \(did you mean "new-checkout"\?\); `sluice flags get --environment production` lists them$/);
+    expect(() => service.flag('production', 'zzzz')).toThrow(/^no flag "zzzz" in environment "production"; /);
+    expect(() => service.flag('prodution', 'new-checkout')).toThrow(/^no environment "prodution" \(did you mean "production"\?\); environments with flags: production$/);
+  });
 });
 
 describe('FlagService snapshots and client keys', () => {

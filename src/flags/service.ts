@@ -9,6 +9,7 @@ import { FlagError } from './errors.js';
 import { compileFlagSets, type CompiledFlags } from './evaluator.js';
 import { applyPatch, type FlagPatch } from './patch.js';
 import { checkDelete, checkPatch, keepRolloutSplits, type FlagLock, type FlagLocks } from './rollout-lock.js';
+import { suggestName } from '../spec/suggest.js';
 
 /** The flags of one environment at one revision, compiled and ready to serve. */
 export interface EnvironmentSnapshot {
@@ -194,8 +195,18 @@ export class FlagService {
 
   flag(environment: string, key: string): FlagView {
     const [found] = this.flags({ environment, key });
-    if (!found) throw new FlagError('SLUICE_FLAG_NOT_FOUND', `no flag "${key}" in environment "${environment}"; \`sluice flags get --environment ${environment}\` lists them`);
-    return found;
+    if (found) return found;
+    const environments = [...new Set(this.flags({}).map((f) => f.environment))];
+    if (!environments.includes(environment)) {
+      const near = suggestName(environment, environments);
+      const known = environments.length ? `; environments with flags: ${environments.join(', ')}` : '; no FlagSet has been applied yet';
+      throw new FlagError('SLUICE_FLAG_NOT_FOUND', `no environment "${environment}"${near ? ` (did you mean "${near}"?)` : ''}${known}`);
+    }
+    const near = suggestName(key, this.flags({ environment }).map((f) => f.key));
+    throw new FlagError(
+      'SLUICE_FLAG_NOT_FOUND',
+      `no flag "${key}" in environment "${environment}"${near ? ` (did you mean "${near}"?)` : ''}; \`sluice flags get --environment ${environment}\` lists them`,
+    );
   }
 
   /**
