@@ -99,12 +99,13 @@ export class ApiClient {
     return parseEventStream(res.body);
   }
 
-  private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: string, headers: Record<string, string> = {}): Promise<T> {
+  /** One API call: the parsed JSON answer, or a CliError that says what went wrong and what to do. */
+  async call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: string, headers: Record<string, string> = {}): Promise<T> {
     const res = await this.send(method, path, body, headers);
     return this.parse<T>(res, await res.body.text());
   }
 
-  private async send(method: 'GET' | 'POST' | 'DELETE', path: string, body: string | undefined, headers: Record<string, string>, signal?: AbortSignal, bodyTimeout = 30_000) {
+  private async send(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body: string | undefined, headers: Record<string, string>, signal?: AbortSignal, bodyTimeout = 30_000) {
     const auth: Record<string, string> = this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {};
     try {
       return await request(new URL(path, this.baseUrl), { method, body, headers: { ...headers, ...auth }, headersTimeout: 30_000, bodyTimeout, signal });

@@ -10,6 +10,7 @@ import type { ForwardedRequest } from './headers.js';
 import { forwardRequestHeaders, forwardResponseHeaders } from './headers.js';
 import { nextUpstream } from './route-table.js';
 import type { ServiceScope, ServiceSettings } from './settings.js';
+import { reportUnwell } from './settings.js';
 import type { Upstream } from './upstreams.js';
 
 /** The reason passed to undici when the client went away first. */
@@ -173,7 +174,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.headersSent = true;
     this.code = statusCode;
     if (statusCode >= 500) this.counters.status5xx++;
-    if (isGatewayStatus(statusCode)) this.unwell();
+    if (isGatewayStatus(statusCode)) reportUnwell(this.scope, this.upstream, this.counters, this.role);
     else this.upstream.health.success();
   }
 
@@ -198,7 +199,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     this.counters.proxyErrors++;
-    this.unwell();
+    reportUnwell(this.scope, this.upstream, this.counters, this.role);
     if (this.headersSent) {
       // Too late for a status code: cut the client off so it sees a truncated response.
       this.counters.finish(this.code);
@@ -234,16 +235,5 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.controller = null;
     this.send();
     return true;
-  }
-
-  /** The instance failed this request: count it toward ejecting the instance. */
-  private unwell(): void {
-    const s = this.scope;
-    if (!this.upstream.health.failure(s.now(), s.outlier)) return;
-    this.counters.ejections++;
-    s.log.warn(
-      { service: s.name, version: this.role, upstream: this.upstream.origin, until: new Date(this.upstream.health.ejectedUntil).toISOString() },
-      'proxy ejected a failing upstream instance',
-    );
   }
 }

@@ -14,6 +14,7 @@ import type { Rejection } from './request-guard.js';
 import { rejectionResponse } from './request-guard.js';
 import { nextUpstream } from './route-table.js';
 import type { ServiceScope } from './settings.js';
+import { reportUnwell } from './settings.js';
 import type { Upstream } from './upstreams.js';
 
 /**
@@ -76,9 +77,14 @@ export class FastLane {
     if (this.sweeper === undefined) this.schedule();
   }
 
-  private schedule(): void {
+  /** An eighth of the shortest timeout the pass enforces, 5–500 ms (settings and limits may change while the lane runs). */
+  private wantedTickMs(): number {
     const s = this.service.scope.settings;
-    this.tickMs = Math.min(500, Math.max(5, Math.min(this.limits.keepAliveTimeoutMs, s.headersTimeoutMs, s.idleTimeoutMs) / 8));
+    return Math.min(500, Math.max(5, Math.min(this.limits.keepAliveTimeoutMs, s.headersTimeoutMs, s.idleTimeoutMs) / 8));
+  }
+
+  private schedule(): void {
+    this.tickMs = this.wantedTickMs();
     this.sweeper = setInterval(() => this.sweep(), this.tickMs);
     this.sweeper.unref();
   }
@@ -86,8 +92,7 @@ export class FastLane {
   private sweep(): void {
     const now = performance.now();
     for (const c of this.connections) c.sweep(now);
-    const stale = this.tickMs !== Math.min(500, Math.max(5, Math.min(this.limits.keepAliveTimeoutMs, this.service.scope.settings.headersTimeoutMs, this.service.scope.settings.idleTimeoutMs) / 8));
-    if (this.connections.size === 0 || stale) {
+    if (this.connections.size === 0 || this.tickMs !== this.wantedTickMs()) {
       clearInterval(this.sweeper);
       this.sweeper = undefined;
       if (this.connections.size > 0) this.schedule();
@@ -124,7 +129,7 @@ export class FastConnection {
   private gone = false;
   /** Reads that brought part of the current request head. */
   private headPieces = 0;
-  /** When the connection last read a request or finished a response (performance.now()). */
+  /** When the connection last became idle: accepted, or its last response finished (performance.now()). */
   private active = performance.now();
 
   // The socket's listeners: closures over this connection (one set per connection, none per request).
@@ -150,7 +155,6 @@ export class FastConnection {
   }
 
   onData(chunk: Buffer): void {
-    this.active = performance.now();
     this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
     if (this.exchange !== null) {
       // Pipelined: hold what comes until the response in flight is done, within bounds.
@@ -426,7 +430,7 @@ export class FastExchange implements RawConnectionUser {
     this.code = res.status;
     this.headersSent = true;
     if (res.status >= 500) this.counters.status5xx++;
-    if (isGatewayStatus(res.status)) this.unwell();
+    if (isGatewayStatus(res.status)) reportUnwell(this.conn.lane.service.scope, this.upstream, this.counters, this.role);
     else this.upstream.health.success();
     const client = this.conn.socket;
     if (this.body === Body.Done) {
@@ -518,8 +522,8 @@ export class FastExchange implements RawConnectionUser {
     } else if (now - this.upActive > s.idleTimeoutMs) this.onUpstreamTimeout();
   }
 
-  /** The response went out whole. */
-  private complete(): void {
+  /** The response went out whole; `closeClient`: the client connection ends with it. */
+  private complete(closeClient = this.closeAfter): void {
     if (this.finished) return;
     this.finished = true;
     this.counters.finish(this.code);
@@ -531,7 +535,7 @@ export class FastExchange implements RawConnectionUser {
       if (this.reusable) this.upstream.raw!.release(up);
       else this.upstream.raw!.discard(up);
     }
-    this.conn.done(this.closeAfter);
+    this.conn.done(closeClient);
   }
 
   onUpstreamClosed(err: Error | undefined): void {
@@ -539,12 +543,7 @@ export class FastExchange implements RawConnectionUser {
     if (this.finished) return;
     if (this.body === Body.UntilClose) {
       this.body = Body.Done;
-      this.reusable = false;
-      this.finished = true;
-      this.counters.finish(this.code);
-      this.counters.latency.record(performance.now() - this.start);
-      this.conn.done(true);
-      return;
+      return this.complete(true); // the body ended with the connection, and so does the client's
     }
     // A reused keep-alive connection the upstream closed as the request went out: nothing was processed, try once more on a new one.
     if (this.reused && !this.sawBytes && !this.retried) {
@@ -578,7 +577,7 @@ export class FastExchange implements RawConnectionUser {
     this.up = null;
     if (up !== null) this.upstream.raw!.discard(up);
     this.counters.proxyErrors++;
-    this.unwell();
+    reportUnwell(this.conn.lane.service.scope, this.upstream, this.counters, this.role);
     this.counters.latency.record(performance.now() - this.start);
     if (this.headersSent) {
       this.finished = true;
@@ -590,10 +589,9 @@ export class FastExchange implements RawConnectionUser {
     this.counters.finish(failure.status);
     if (this.retryOnStable(err)) return;
     this.finished = true;
-    const body = Buffer.from(failure.body);
     this.conn.socket.write(
       `HTTP/1.1 ${failure.status} ${failure.status === 504 ? 'Gateway Timeout' : 'Bad Gateway'}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
-        `content-length: ${body.length}\r\nx-sluice-version: ${this.role}\r\nx-request-id: ${this.requestId}\r\n${this.closeAfter ? 'connection: close\r\n' : ''}\r\n${failure.body}`,
+        `content-length: ${Buffer.byteLength(failure.body)}\r\nx-sluice-version: ${this.role}\r\nx-request-id: ${this.requestId}\r\n${this.closeAfter ? 'connection: close\r\n' : ''}\r\n${failure.body}`,
     );
     this.conn.done(this.closeAfter);
   }
@@ -611,16 +609,5 @@ export class FastExchange implements RawConnectionUser {
     this.sawBytes = false;
     this.send();
     return true;
-  }
-
-  /** The instance failed this request: count it toward ejecting the instance. */
-  private unwell(): void {
-    const s = this.conn.lane.service.scope;
-    if (!this.upstream.health.failure(s.now(), s.outlier)) return;
-    this.counters.ejections++;
-    s.log.warn(
-      { service: s.name, version: this.role, upstream: this.upstream.origin, until: new Date(this.upstream.health.ejectedUntil).toISOString() },
-      'proxy ejected a failing upstream instance',
-    );
   }
 }

@@ -2,6 +2,7 @@ import type { Routes } from '../routers/router.js';
 import type { RoleCounters, ServiceCounters } from './counters.js';
 import type { OutlierPolicy } from './health.js';
 import type { RouteTable } from './route-table.js';
+import type { Upstream } from './upstreams.js';
 import type { ProxyLogger } from './support.js';
 
 /** The proxy-wide defaults a service's `Routes.timeouts` may override. */
@@ -50,4 +51,14 @@ export interface ServiceScope {
 /** The counters of `role` in `scope` (a tiny helper that keeps call sites short). */
 export function countersOf(scope: ServiceScope, role: 'stable' | 'canary'): RoleCounters {
   return role === 'stable' ? scope.counters.stable : scope.counters.canary;
+}
+
+/** `upstream`, an instance of `role`, failed a request: counts it toward ejecting the instance, and says so when it does. */
+export function reportUnwell(scope: ServiceScope, upstream: Upstream, counters: RoleCounters, role: 'stable' | 'canary'): void {
+  if (!upstream.health.failure(scope.now(), scope.outlier)) return;
+  counters.ejections++;
+  scope.log.warn(
+    { service: scope.name, version: role, upstream: upstream.origin, until: new Date(upstream.health.ejectedUntil).toISOString() },
+    'proxy ejected a failing upstream instance',
+  );
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -67,7 +67,7 @@ describe('TLS termination', () => {
     const base = proxy.address('web')!;
     expect(base).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
 
-    const agent = new Agent({ connect: { ca: execFileSync('cat', [certFile]) } });
+    const agent = new Agent({ connect: { ca: readFileSync(certFile) } });
     const res = await request(base + '/headers', { dispatcher: agent });
     const seen = (await res.body.json()) as { headers: Record<string, string> };
     expect(res.statusCode).toBe(200);
@@ -81,8 +81,8 @@ describe('TLS termination', () => {
     expect(await servedName(base)).toBe('first');
 
     const [nextCert, nextKey] = selfSigned('second');
-    replace(keyFile, execFileSync('cat', [nextKey]));
-    replace(certFile, execFileSync('cat', [nextCert]));
+    replace(keyFile, readFileSync(nextKey));
+    replace(certFile, readFileSync(nextCert));
     await eventually(async () => expect(await servedName(base)).toBe('second'), 10_000, 50);
     expect(logs).toContain('proxy reloaded its TLS certificate');
   });
