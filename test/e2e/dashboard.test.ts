@@ -82,7 +82,11 @@ describe('dashboard in Chromium', () => {
         const step = await text(page, '.steps li[aria-current="step"] .step-text').catch(() => '');
         if (split && splits.at(-1) !== split) splits.push(split);
         if (step && steps.at(-1) !== step) steps.push(step);
-        return step === 'pause until promoted (manual gate)' && (await text(page, '#rollout-phase')) === 'paused (manual gate)';
+        if (step !== 'pause until promoted (manual gate)' || (await text(page, '#rollout-phase')) !== 'paused (manual gate)') return false;
+        // The page may have moved on between reading the split and the step: read the split again.
+        const settled = await text(page, '#traffic-split .split-text');
+        if (settled && splits.at(-1) !== settled) splits.push(settled);
+        return /canary 50%/.test(settled);
       },
       'the rollout to reach its manual gate in the dashboard',
       40_000,
