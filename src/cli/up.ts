@@ -38,14 +38,15 @@ export async function runUp(flags: UpFlags): Promise<void> {
     ...(plane.url === DEFAULT_SERVER ? [] : [`SLUICE_SERVER=${plane.url}`]),
     ...(settings.dataDir === '.sluice' || !existsSync(tokenFile) ? [] : [`SLUICE_TOKEN=$(cat ${tokenFile})`]),
   ];
-  process.stderr.write(`sluice: API on ${plane.url}, dashboard at ${plane.url}/, state in ${settings.dataDir}.\n`);
-  process.stderr.write(
+  // One write, so whoever reads this process's output gets the whole banner at once.
+  const banner = [`sluice: API on ${plane.url}, dashboard at ${plane.url}/, state in ${settings.dataDir}.\n`];
+  banner.push(
     env.length === 0
       ? 'sluice: try: sluice apply -f examples/canary-steps.yaml\n'
       : `sluice: the CLI needs to know where this server is; in another shell:\n        export ${env.join(' ')}\n        sluice apply -f examples/canary-steps.yaml\n`,
   );
   if (plane.adminToken) {
-    process.stderr.write(
+    banner.push(
       `sluice: created an admin token in ${plane.adminToken.file} (readable by you only).` +
         (settings.dataDir === '.sluice' ? ' The CLI uses it from this directory on 127.0.0.1;\n' : '\n') +
         `        elsewhere: export SLUICE_TOKEN=$(cat ${plane.adminToken.file}), and \`sluice token create --role viewer --name NAME\` makes tokens for others.\n`,
@@ -55,9 +56,10 @@ export async function runUp(flags: UpFlags): Promise<void> {
   for (const record of plane.controller.list()) {
     if (isTerminal(record.state.phase)) continue;
     for (const m of missingSecrets(record.state.spec.notifications)) {
-      process.stderr.write(`sluice: warning: rollout "${record.name}" (${m.path}): ${m.message}; until then they are not sent\n`);
+      banner.push(`sluice: warning: rollout "${record.name}" (${m.path}): ${m.message}; until then they are not sent\n`);
     }
   }
+  process.stderr.write(banner.join(''));
   await new Promise<void>((resolveStop) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down');
