@@ -87,6 +87,21 @@ describe('FlagService.setFlag', () => {
     expect(service.snapshot('production').compiled.evaluate('new-checkout', { targetingKey: 'u' }).reason).toBe('DISABLED');
   });
 
+  it('says who changed each flag last and when, not who last touched its flag set', () => {
+    const { service } = setup();
+    service.apply([withFlag(sampleFlagSet('checkout'), 'dark-mode')], 'alice');
+    const created = service.flag('production', 'dark-mode');
+    expect([created.updatedBy, service.flag('production', 'new-checkout').updatedBy]).toEqual(['alice', 'alice']);
+    const set = service.setFlag('production', 'new-checkout', { percent: 40 }, 'bob');
+    expect([set.flag.updatedBy, set.flag.updatedAt]).toEqual(['bob', set.event!.time]);
+    expect(service.flags({ environment: 'production' }).map((f) => [f.key, f.updatedBy, f.updatedAt])).toEqual([
+      ['dark-mode', 'alice', created.updatedAt],
+      ['new-checkout', 'bob', set.event!.time],
+    ]);
+    // The flag set itself moved on: its version is what a concurrent change is checked against.
+    expect(service.flag('production', 'dark-mode').version).toBe(2);
+  });
+
   it('rejects impossible changes with a reason', () => {
     const { service } = setup();
     service.apply([sampleFlagSet('checkout')], 'alice');

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { formatSpecError } from '../spec/spec-error.js';
 import { validateFlagSet } from '../spec/flagset-parse.js';
 import type { FlagDefinition, FlagSet } from '../spec/flagset-types.js';
-import type { ClientKeyRecord, FlagEventDraft, FlagSetRecord, FlagStore, StoredFlagEvent } from '../store/flag-store.js';
+import type { ClientKeyRecord, FlagEventDraft, FlagLastChange, FlagSetRecord, FlagStore, StoredFlagEvent } from '../store/flag-store.js';
 import { hashClientKey, newClientKey, streamToken, streamTokenId, verifyStreamToken } from './client-keys.js';
 import { describeFlagChange } from './describe-change.js';
 import { FlagError } from './errors.js';
@@ -40,7 +40,9 @@ export interface FlagView {
   definition: FlagDefinition;
   /** Version of the flag set holding the flag. */
   version: number;
+  /** When this flag last changed (its latest event; the set's last change when it has none). */
   updatedAt: number;
+  /** Who changed this flag last. */
   updatedBy: string;
   /** The live guarded rollout that sets this flag's share, if any. */
   drivenBy?: FlagLock;
@@ -76,6 +78,8 @@ export class FlagService {
   readonly #store: FlagStore;
   readonly #now: () => number;
   readonly #snapshots = new Map<string, EnvironmentSnapshot>();
+  /** Per environment, who changed each flag last; read from the store once, dropped after a change. */
+  readonly #lastChanges = new Map<string, Map<string, FlagLastChange>>();
   readonly #listeners = new Set<(change: FlagChange) => void>();
   readonly #keysByHash = new Map<string, ClientKeyRecord>();
   #locks: FlagLocks;
@@ -187,7 +191,7 @@ export class FlagService {
     const locks = this.#locks();
     for (const r of this.#store.listFlagSets(filter.environment)) {
       for (const [key, definition] of Object.entries(r.flagSet.spec.flags)) {
-        if (filter.key === undefined || filter.key === key) out.push(view(r, key, definition, this.#lockOf(r.environment, key, locks)));
+        if (filter.key === undefined || filter.key === key) out.push(view(r, key, definition, this.#lockOf(r.environment, key, locks), this.#lastChange(r.environment, key)));
       }
     }
     return out.sort((a, b) => (a.environment === b.environment ? (a.key < b.key ? -1 : 1) : a.environment < b.environment ? -1 : 1));
@@ -225,7 +229,7 @@ export class FlagService {
     const message = describeFlagChange(key, current.definition, next);
     const saved = this.#store.saveFlagSet(flagSet, [{ type: 'flag-updated', flag: key, message, actor, data: { flagSet: record.name, patch, before: current.definition, after: next } }], record.version, this.#now());
     this.#changed(environment, [key], actor);
-    return { flag: view(saved.record, key, next, this.#lockOf(environment, key)), changed: true, event: saved.events[0] };
+    return { flag: view(saved.record, key, next, this.#lockOf(environment, key), saved.events[0]), changed: true, event: saved.events[0] };
   }
 
   history(environment: string, key: string, opts: { afterSeq?: number; limit?: number } = {}): StoredFlagEvent[] {
@@ -298,8 +302,18 @@ export class FlagService {
     return key;
   }
 
+  #lastChange(environment: string, key: string): FlagLastChange | undefined {
+    let changes = this.#lastChanges.get(environment);
+    if (!changes) {
+      changes = new Map(this.#store.lastFlagChanges(environment).map((c) => [c.flag, c]));
+      this.#lastChanges.set(environment, changes);
+    }
+    return changes.get(key);
+  }
+
   #changed(environment: string, flags: string[], actor: string): void {
     this.#snapshots.delete(environment);
+    this.#lastChanges.delete(environment);
     const snap = this.snapshot(environment);
     const change: FlagChange = { environment, revision: snap.revision, etag: snap.etag, flags, actor, time: this.#now() };
     for (const listener of [...this.#listeners]) {
@@ -312,8 +326,10 @@ export class FlagService {
   }
 }
 
-function view(r: FlagSetRecord, key: string, definition: FlagDefinition, drivenBy?: FlagLock): FlagView {
-  return { environment: r.environment, key, flagSet: r.name, definition, version: r.version, updatedAt: r.updatedAt, updatedBy: r.updatedBy, ...(drivenBy ? { drivenBy } : {}) };
+function view(r: FlagSetRecord, key: string, definition: FlagDefinition, drivenBy?: FlagLock, last?: { time: number; actor: string }): FlagView {
+  const updatedAt = last?.time ?? r.updatedAt;
+  const updatedBy = last?.actor ?? r.updatedBy;
+  return { environment: r.environment, key, flagSet: r.name, definition, version: r.version, updatedAt, updatedBy, ...(drivenBy ? { drivenBy } : {}) };
 }
 
 function keyView(k: ClientKeyRecord): ClientKeyView {

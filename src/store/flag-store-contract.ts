@@ -100,6 +100,21 @@ export function runFlagStoreContract(name: string, newStore: () => FlagStore): v
       expect(store.flagRevision('production')).toBe(all[3].seq);
     });
 
+    it("knows who changed each flag last and when, per environment; set-level and key events name no flag", () => {
+      expect(store.lastFlagChanges()).toEqual([]);
+      store.saveFlagSet(sampleFlagSet('a'), [ev('f1', 'a', 'alice'), ev('f2', 'b', 'alice')], 0, 1);
+      store.saveFlagSet(sampleFlagSet('a', 'staging'), [ev('f1', 'c', 'bob')], 0, 2);
+      store.saveFlagSet(sampleFlagSet('a'), [ev('f1', 'd', 'carol')], 1, 3);
+      store.saveFlagSet(sampleFlagSet('a'), [{ type: 'flag-updated', message: 'segments', actor: 'dave' }], 2, 4);
+      store.saveClientKey(key('k1'), { type: 'client-key-created', message: 'k', actor: 'erin' }, 5);
+      const seqOf = (message: string) => store.flagEvents().find((e) => e.message === message)!.seq;
+      expect(store.lastFlagChanges('production')).toEqual([
+        { environment: 'production', flag: 'f1', seq: seqOf('d'), time: 3, actor: 'carol' },
+        { environment: 'production', flag: 'f2', seq: seqOf('b'), time: 1, actor: 'alice' },
+      ]);
+      expect(store.lastFlagChanges().map((c) => `${c.environment}/${c.flag} ${c.actor}`)).toEqual(['production/f1 carol', 'production/f2 alice', 'staging/f1 bob']);
+    });
+
     it('deletes a set with its events; deleting a missing set writes nothing', () => {
       store.saveFlagSet(sampleFlagSet('a'), [ev('f', 'made')], 0, 1);
       const events = store.deleteFlagSet('production', 'a', [{ type: 'flagset-deleted', message: 'gone', actor: 'carol' }], 2);

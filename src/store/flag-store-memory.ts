@@ -5,6 +5,7 @@ import {
   flagSetConflict,
   type ClientKeyRecord,
   type FlagEventDraft,
+  type FlagLastChange,
   type FlagSetRecord,
   type FlagStore,
   type StoredFlagEvent,
@@ -69,6 +70,17 @@ export class MemoryFlagStore implements FlagStore {
     const after = opts.afterSeq ?? 0;
     const out = this.#events.filter((e) => e.seq > after && (opts.environment === undefined || e.environment === opts.environment) && (opts.flag === undefined || e.flag === opts.flag));
     return (opts.limit === undefined ? out : out.slice(0, opts.limit)).map(copy);
+  }
+
+  lastFlagChanges(environment?: string): FlagLastChange[] {
+    this.#open();
+    const last = new Map<string, StoredFlagEvent>();
+    for (const e of this.#events) {
+      if (e.flag !== undefined && e.flagSet !== undefined && (environment === undefined || e.environment === environment)) last.set(`${e.environment}\0${e.flag}`, e);
+    }
+    return [...last.values()]
+      .map((e) => ({ environment: e.environment, flag: e.flag!, seq: e.seq, time: e.time, actor: e.actor }))
+      .sort((a, b) => (a.environment === b.environment ? (a.flag < b.flag ? -1 : 1) : a.environment < b.environment ? -1 : 1));
   }
 
   flagRevision(environment: string): number {

@@ -7,6 +7,7 @@ import {
   type ClientKeyRecord,
   type FlagEventDraft,
   type FlagEventType,
+  type FlagLastChange,
   type FlagSetRecord,
   type FlagStore,
   type StoredFlagEvent,
@@ -141,6 +142,12 @@ export class SqliteFlagStore implements FlagStore {
         `SELECT * FROM flag_events WHERE seq > @after AND (@environment IS NULL OR environment = @environment)
            AND (@flag IS NULL OR flag = @flag) ORDER BY seq LIMIT @limit`,
       ),
+      lastChanges: db.prepare<{ environment: string | null }, FlagLastChange>(
+        `SELECT e.environment, e.flag, e.seq, e.time, e.actor FROM flag_events e
+           JOIN (SELECT max(seq) AS seq FROM flag_events WHERE flag IS NOT NULL AND flag_set IS NOT NULL
+                   AND (@environment IS NULL OR environment = @environment) GROUP BY environment, flag) m ON e.seq = m.seq
+           ORDER BY e.environment, e.flag`,
+      ),
       revision: db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM flag_events WHERE environment = ? AND flag_set IS NOT NULL'),
       insertKey: db.prepare<KeyRow>(
         `INSERT INTO flag_client_keys (id, environment, name, hash, hint, created_at, created_by, revoked_at)
@@ -235,6 +242,10 @@ export class SqliteFlagStore implements FlagStore {
   flagEvents(opts: { environment?: string; flag?: string; afterSeq?: number; limit?: number } = {}): StoredFlagEvent[] {
     const params = { environment: opts.environment ?? null, flag: opts.flag ?? null, after: opts.afterSeq ?? 0, limit: opts.limit ?? -1 };
     return this.#read(() => this.#stmt.events.all(params)).map(decodeEvent);
+  }
+
+  lastFlagChanges(environment?: string): FlagLastChange[] {
+    return this.#read(() => this.#stmt.lastChanges.all({ environment: environment ?? null }));
   }
 
   flagRevision(environment: string): number {

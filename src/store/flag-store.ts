@@ -41,6 +41,15 @@ export interface StoredFlagEvent extends FlagEventDraft {
   time: number;
 }
 
+/** The latest stored event naming one flag. */
+export interface FlagLastChange {
+  environment: string;
+  flag: string;
+  seq: number;
+  time: number;
+  actor: string;
+}
+
 /** A client (SDK) key: read-only, for one environment. Only a hash of the secret is kept. */
 export interface ClientKeyRecord {
   id: string;
@@ -75,6 +84,8 @@ export interface FlagStore {
   deleteFlagSet(environment: string, name: string, events: FlagEventDraft[], now: number): StoredFlagEvent[] | undefined;
   /** Events oldest first, filtered by environment and flag, after `afterSeq`. */
   flagEvents(opts?: { environment?: string; flag?: string; afterSeq?: number; limit?: number }): StoredFlagEvent[];
+  /** Each flag's latest event (who changed it last, and when), for the flags of `environment` or of all environments. */
+  lastFlagChanges(environment?: string): FlagLastChange[];
   /** The seq of the latest change to an environment's flag sets (0 if none): its revision. */
   flagRevision(environment: string): number;
   saveClientKey(key: ClientKeyRecord, event: FlagEventDraft, now: number): StoredFlagEvent;
