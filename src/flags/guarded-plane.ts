@@ -4,7 +4,7 @@ import { BuiltinProvider, type CounterSource, type MeasuredWindow } from '../met
 import { FlagRouter } from '../routers/flag.js';
 import { FlagOrTrafficRouter } from '../routers/flag-or-traffic.js';
 import type { TrafficRouter } from '../routers/router.js';
-import type { RolloutRecord, Store } from '../store/store.js';
+import type { RolloutRecord, Store, StoredEvent } from '../store/store.js';
 import { GuardedFlagCounters } from './guarded-counters.js';
 import { routesShare } from './guarded.js';
 import type { FlagLock } from './rollout-lock.js';
@@ -56,8 +56,10 @@ export function withGuardedFlags(opts: GuardedFlagsOptions) {
       `the rollout holds (no measurements, no steps) until the flag is switched on again (\`sluice flags set ${t.key} --on\`) or the rollout is aborted (\`sluice abort ${r.name}\`)`;
     // Synchronous read-then-write: the controller cannot interleave, and it never writes while a flag change is told (it is not the actor).
     // No confirmed routes: the controller re-applies them each tick (the router never switches a killed flag back on) and holds the rollout until the flag confirms them.
-    store.saveRollout({ name: r.name, rollout: r.rollout, state: r.state }, [{ type: 'routes-confirmed', actor, message, data: { flag: t, servedShare: 0, rolloutShare: was } }], r.version, now());
+    const saved = store.saveRollout({ name: r.name, rollout: r.rollout, state: r.state }, [{ type: 'routes-confirmed', actor, message, data: { flag: t, servedShare: 0, rolloutShare: was } }], r.version, now());
+    for (const listener of [...recorded]) listener(saved.events);
   };
+  const recorded = new Set<(events: StoredEvent[]) => void>();
   const windows: WindowSource = {
     window: (service, from, to) => measured.window(service, from, to) ?? traffic.windows.window(service, from, to),
     mark: (service) => (targetOf(service) ? measured.mark(service) : traffic.windows.mark?.(service)),
@@ -68,6 +70,10 @@ export function withGuardedFlags(opts: GuardedFlagsOptions) {
     counters: { snapshot: (service: string) => counters.snapshot(service) ?? traffic.counters.snapshot(service) } satisfies CounterSource,
     /** Samples the tracked counters of every flag rollout. */
     sample: () => measured.sample(opts.store.listRollouts().filter((r) => r.state.spec.flag).map((r) => r.name)),
+    /** Calls `listener` with the events this plane stores on a rollout itself (a kill switch), e.g. to put them on the live event stream. */
+    onRecorded: (listener: (events: StoredEvent[]) => void) => {
+      recorded.add(listener);
+    },
     /** A flag rollout's measurements over [from, to]; undefined for traffic rollouts. */
     window: (service: string, from: number, to: number): MeasuredWindow | undefined => measured.window(service, from, to),
   };

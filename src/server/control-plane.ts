@@ -104,6 +104,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       tickMs: opts.tickMs,
       notify: { links },
     });
+    // A kill switch is stored on its rollout by the flag side: it goes out on the live stream like the controller's own events.
+    guarded.onRecorded((events) => controller.emit('events', events));
     await controller.start();
     cleanups.push(() => controller.stop());
     const sampler = setInterval(() => {

@@ -161,6 +161,18 @@ spec:
     expect(listed.drivenBy).toMatchObject({ rollout: 'locked-flag', step: 2, steps: 4, share: 1 });
 
     // The kill switch always works; the rollout then holds, and nobody claims the flag serves 1%.
+    // Whoever follows the rollout live (the dashboard, `status --watch`) is told at once, not at the next state refresh.
+    const live = new AbortController();
+    const stream = await request(`${plane.url}/api/v1/events?rollout=locked-flag`, { headers: admin, signal: live.signal });
+    const told = (async () => {
+      let text = '';
+      for await (const chunk of stream.body) {
+        text += chunk;
+        const told = text.split('\n\n').find((frame) => frame.startsWith('event: decision') && frame.includes('switched off by admin'));
+        if (told) return told;
+      }
+      return text;
+    })();
     const off = await api('PATCH', '/api/v1/flags/production/new-checkout', JSON.stringify({ enabled: false }), 'application/json');
     expect(off.status, JSON.stringify(off.body)).toBe(200);
     const held = await view();
@@ -168,6 +180,9 @@ spec:
     expect(statusBlock(held, false)).toContain('new-checkout=on set to 1% of users, NOT confirmed by the flag');
     expect(plane.controller.events('locked-flag').at(-1)?.message).toMatch(/^flag new-checkout \(production\) switched off by admin: it serves "on" to 0% of users, not the rollout's 1%; the rollout holds/);
     expect(plane.flags.flag('production', 'new-checkout').definition.enabled).toBe(false);
+    const frame = await Promise.race([told, new Promise<string>((r) => setTimeout(() => r('nothing within 5 s'), 5_000))]);
+    live.abort();
+    expect(frame).toMatch(/^event: decision\nid: \d+\ndata: \{.*"type":"routes-confirmed".*switched off by admin/s);
 
     // Switched on again, the flag serves the rollout's share, which the controller confirms.
     expect((await api('PATCH', '/api/v1/flags/production/new-checkout', JSON.stringify({ enabled: true }), 'application/json')).status).toBe(200);
