@@ -40,7 +40,7 @@ describe('sluice flags', () => {
     expect(applied.stdout).toContain('flag set "checkout" (production) created: 4 flag changes');
     const list = await sluice('flags', 'get');
     expect(list.stdout.split('\n')[0]).toMatch(/^ENVIRONMENT\s+KEY\s+STATE\s+SERVING/);
-    expect(list.stdout).toMatch(/production\s+new-checkout\s+on\s+on 10%, rest off\s+2/);
+    expect(list.stdout).toMatch(/production\s+new-checkout\s+on\s+on 10% · off 90%\s+2/);
     const set = await sluice('flags', 'set', 'new-checkout', '--variant', 'on', '--percent', '25');
     expect(set.code).toBe(0);
     expect(set.stdout).toContain('flag "new-checkout": split on 10% → on 25%');
@@ -49,7 +49,7 @@ describe('sluice flags', () => {
     expect(off.stdout).toContain('turned off');
     const one = await sluice('flags', 'get', 'new-checkout');
     expect(one.stdout).toContain('state:     off — everyone gets "off"');
-    expect(one.stdout).toContain('rule 1 new-zealand: if {"attribute":"country","equals":"NZ"} → "on"');
+    expect(one.stdout).toContain('rule 1 new-zealand: If country equals NZ → serve on');
     const history = await sluice('flags', 'history', 'new-checkout');
     const lines = history.stdout.trim().split('\n');
     expect(lines).toHaveLength(3);

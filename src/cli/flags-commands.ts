@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { splitText } from '../flags/describe-change.js';
 import { evaluate } from '../flags/evaluate.js';
 import { importFlagd } from '../flags/flagd-import.js';
+import { ruleText, servingText } from '../flags/words.js';
 import type { FlagPatch } from '../flags/patch.js';
 import type { FlagView } from '../flags/service.js';
 import type { FlagLock } from '../flags/rollout-lock.js';
@@ -221,7 +222,7 @@ function flagTable(list: FlagSummary[]): string {
     f.environment,
     f.key,
     f.enabled ? 'on' : 'off',
-    f.enabled ? (f.split ? `${splitText(f.split)}, rest ${f.defaultVariant}` : f.defaultVariant) : f.offVariant,
+    servingText(f),
     String(f.rules),
     f.flagSet,
     f.updatedBy,
@@ -239,7 +240,7 @@ function flagBlock(f: FlagView): string {
     `  state:     ${serving(f)}`,
     `  variants:  ${Object.entries(d.variants).map(([n, v]) => `${n}=${JSON.stringify(v)}`).join(', ')}`,
     `  bucketing: by ${d.bucketBy}, salt "${d.salt}"`,
-    ...d.rules.map((r, i) => `  rule ${i + 1} ${r.name}: if ${r.conditions.map((c) => JSON.stringify(c)).join(' and ')} → ${r.split ? `split ${splitText(r.split)}` : `"${r.serve}"`}`),
+    ...d.rules.map((r, i) => `  rule ${i + 1} ${r.name}: ${ruleText(r, d.defaultVariant)}`),
     `  changed:   ${new Date(f.updatedAt).toISOString()} by ${f.updatedBy} (version ${f.version})`,
     ...(f.drivenBy ? [`  guarded:   ${drivenText(f.drivenBy, d.enabled)}`] : []),
   ];

@@ -202,8 +202,8 @@ describe('dashboard in Chromium', () => {
       // The same decision for a guarded flag rollout speaks of users: the page's own modules, given the flag's sides.
       // (A string, so vitest leaves its import() alone: the browser loads the modules it serves.)
       const flagWords = (await page.evaluate(`(async (event) => {
-        const { explainEvent, explainCheck } = await import('/assets/js/explain.js');
-        const { sidesOf } = await import('/assets/js/flag-rollout.js');
+        const { explainEvent, explainCheck } = await import('/assets/js/web/src/explain.js');
+        const { sidesOf } = await import('/assets/js/web/src/flag-rollout.js');
         const sides = sidesOf({ variantSide: 'search-v2=on' });
         const judged = document.createElement('div');
         judged.append(...explainEvent(event, sides));

@@ -1,6 +1,6 @@
 import { ApiError, type Api } from './api.js';
 import { h, fill } from './dom.js';
-import { splittable } from './flag-text.js';
+import { splittable } from '../../src/flags/words.js';
 import type { FlagView } from './types.js';
 
 /**

@@ -1,5 +1,5 @@
 import { h, type Child } from './dom.js';
-import { conditionsText, percent, ruleText, splitShares, valueText } from './flag-text.js';
+import { conditionsText, percent, ruleText, splitShares, valueText } from '../../src/flags/words.js';
 import type { FlagDefinition, Segment } from './types.js';
 
 /**

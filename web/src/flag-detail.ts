@@ -4,7 +4,7 @@ import { FlagControls } from './flag-controls.js';
 import { rulesPanel, servingPanel, variantsTable } from './flag-definition.js';
 import { FlagHistory } from './flag-history.js';
 import { flagRolloutOf, rolloutsOfFlag } from './flag-rollout.js';
-import { percent } from './flag-text.js';
+import { percent } from '../../src/flags/words.js';
 import { dateTime, phaseLabel, TERMINAL } from './format.js';
 import type { Model, ModelChange } from './model.js';
 import { flagsHref, rolloutHref } from './routes.js';

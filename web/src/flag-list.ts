@@ -1,6 +1,6 @@
 import { h, fill } from './dom.js';
 import { rolloutsOfFlag } from './flag-rollout.js';
-import { servingText } from './flag-text.js';
+import { servingText } from '../../src/flags/words.js';
 import { dateTime, TERMINAL } from './format.js';
 import type { Model } from './model.js';
 import { flagHref, flagsHref, rolloutHref } from './routes.js';

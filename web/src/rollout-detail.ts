@@ -6,7 +6,7 @@ import { h, fill } from './dom.js';
 import { explainCheck, explainJudge } from './explain.js';
 import { dateTime, describeStep, ms, num, pct, phaseLabel, TERMINAL } from './format.js';
 import { flagRolloutOf, flagTargetText, sidesOf, type FlagRollout } from './flag-rollout.js';
-import { percent } from './flag-text.js';
+import { percent } from '../../src/flags/words.js';
 import type { Model, ModelChange } from './model.js';
 import { flagHref } from './routes.js';
 import type { RolloutView } from './types.js';

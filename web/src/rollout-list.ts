@@ -1,6 +1,6 @@
 import { h, fill } from './dom.js';
 import { flagRolloutOf, flagTargetText } from './flag-rollout.js';
-import { percent } from './flag-text.js';
+import { percent } from '../../src/flags/words.js';
 import { dateTime, phaseLabel } from './format.js';
 import { rolloutHref } from './routes.js';
 import type { RolloutView } from './types.js';

@@ -1,3 +1,5 @@
+import type { FlagDefinition, Segment, Split } from '../../src/spec/flagset-types.js';
+
 /**
  * What the dashboard reads from the control-plane API (`/api/v1/openapi.json`
  * documents it). The browser build is a separate TypeScript project, so these
@@ -127,40 +129,8 @@ export interface MetricsEvent {
   live: LiveView | null;
 }
 
-/** A variant's value (src/spec/flagset-types.ts). */
-export type FlagValue = boolean | string | number | { [key: string]: unknown };
-export type ConditionScalar = string | number | boolean;
-export type Operand = ConditionScalar | ConditionScalar[];
-
-/** `{attribute, <operator>: operand, not?}` or `{segment, not?}`. */
-export type Condition = { attribute: string; not?: boolean; [op: string]: unknown } | { segment: string; not?: boolean };
-
-export interface Segment {
-  description?: string;
-  conditions: Condition[];
-}
-
-export type Split = Record<string, number>;
-
-export interface TargetingRule {
-  name: string;
-  conditions: Condition[];
-  serve?: string;
-  split?: Split;
-}
-
-export interface FlagDefinition {
-  description?: string;
-  type: 'boolean' | 'string' | 'number' | 'object';
-  variants: Record<string, FlagValue>;
-  enabled: boolean;
-  offVariant: string;
-  defaultVariant: string;
-  rules: TargetingRule[];
-  split?: Split;
-  salt: string;
-  bucketBy: string;
-}
+// Flag definitions: the spec's own types (type-only, so nothing of the server is loaded).
+export type { Condition, ConditionScalar, FlagDefinition, FlagValue, Operand, Segment, Split, TargetingRule } from '../../src/spec/flagset-types.js';
 
 /** `GET /flags/{env}/{key}`. */
 export interface FlagView {
@@ -187,7 +157,7 @@ export interface FlagSummary {
   rules: number;
   split?: Split;
   description?: string;
-  /** When its flag set last changed (ms since the epoch), and by whom. */
+  /** When the flag last changed (ms since the epoch), and by whom. */
   updatedAt: number;
   updatedBy: string;
 }

@@ -1,8 +1,9 @@
-import type { Condition, FlagValue, Split, TargetingRule } from './types.js';
+import type { Condition, FlagValue, Split, TargetingRule } from '../spec/flagset-types.js';
 
 /**
- * Flag definitions in words, for the flags page: conditions, rules, splits
- * and what a flag serves. Pure functions (no DOM), so they are tested apart.
+ * Flag definitions in words, for the dashboard's flags page and `sluice flags
+ * get`: conditions, rules, splits and what a flag serves. Pure functions with
+ * no Node or DOM imports: the dashboard's build compiles this file too.
  */
 
 type Phrase = (attribute: string, operand: unknown) => string;

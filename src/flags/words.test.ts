@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conditionText, conditionsText, ruleText, scalar, servingText, splitShares, splitText } from '../../web/src/flag-text.js';
+import { conditionText, conditionsText, ruleText, scalar, servingText, splitShares, splitText } from './words.js';
 import type { Condition } from '../../web/src/types.js';
 
 /** The dashboard's flags page in words: every operator a FlagSet condition may hold (src/spec/flagset-types.ts). */
