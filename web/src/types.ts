@@ -1,14 +1,16 @@
+import type { CheckResult, Verdict } from '../../src/analysis/types.js';
 import type { FlagDefinition, Segment, Split } from '../../src/spec/flagset-types.js';
 
 /**
  * What the dashboard reads from the control-plane API (`/api/v1/openapi.json`
- * documents it). The browser build is a separate TypeScript project, so these
- * mirror src/server/views.ts and src/store/store.ts rather than import them.
+ * documents it). The browser build is a separate TypeScript project that may
+ * import only pure modules of src/ (no Node imports): the flag and check types
+ * come from there; the views mirror src/server/views.ts and src/store/store.ts,
+ * which the server builds from Node modules.
  */
 
 export type Role = 'viewer' | 'operator' | 'admin';
 export type Phase = 'progressing' | 'paused' | 'promoted' | 'rolled-back' | 'aborted';
-export type Verdict = 'pass' | 'inconclusive' | 'fail';
 
 export interface Whoami {
   id: string;
@@ -30,42 +32,8 @@ export interface LiveView {
   canary: VersionLive;
 }
 
-export interface VersionWindow {
-  requests: number;
-  errors: number;
-  successRate?: number;
-  p50?: number;
-  p95?: number;
-  p99?: number;
-}
-
-export interface MetricVerdict {
-  name: string;
-  verdict: Verdict;
-  value?: number;
-  min?: number;
-  max?: number;
-  samples: number;
-  provider?: string;
-  stableValue?: number;
-  ratio?: number;
-  minRatio?: number;
-  maxRatio?: number;
-  dryRun?: boolean;
-  error?: string;
-  reason: string;
-}
-
-export interface CheckResult {
-  verdict: Verdict;
-  from: number;
-  to: number;
-  canary: VersionWindow;
-  stable: VersionWindow;
-  mirror?: VersionWindow;
-  metrics: MetricVerdict[];
-  summary: string;
-}
+// A check's verdicts: the analysis module's own types (pure, no imports).
+export type { CheckResult, MetricVerdict, Verdict, VersionWindow } from '../../src/analysis/types.js';
 
 /** One sequential test's latest conclusion (errors, or slow requests for latency). */
 export interface JudgeDecision {
