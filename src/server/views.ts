@@ -2,26 +2,14 @@ import type { VersionWindow } from '../analysis/types.js';
 import { progress } from '../engine/index.js';
 import type { RolloutState } from '../engine/types.js';
 import type { RolloutRecord } from '../store/store.js';
+import type { LiveView, VersionLive } from './live-types.js';
 
 /** Recent per-version traffic for a service (rates over the last few seconds). */
 export interface LiveStats {
   (service: string): LiveView | undefined;
 }
 
-export interface VersionLive {
-  /** Requests per second. */
-  rps: number;
-  /** Percent of requests that errored (5xx or proxy error). */
-  errorRate: number;
-  p99?: number;
-  requests: number;
-}
-
-export interface LiveView {
-  windowSeconds: number;
-  stable: VersionLive;
-  canary: VersionLive;
-}
+export type { LiveView, VersionLive } from './live-types.js';
 
 /** Rates over a measured window; shared by the API view and the CLI. */
 export function liveFromWindow(w: { from: number; to: number; canary: VersionWindow; stable: VersionWindow }): LiveView {

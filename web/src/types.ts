@@ -1,11 +1,13 @@
 import type { CheckResult, Verdict } from '../../src/analysis/types.js';
 import type { FlagDefinition, Segment, Split } from '../../src/spec/flagset-types.js';
+import type { LiveView } from '../../src/server/live-types.js';
 
 /**
  * What the dashboard reads from the control-plane API (`/api/v1/openapi.json`
  * documents it). The browser build is a separate TypeScript project that may
  * import only pure modules of src/ (no Node imports): the flag and check types
- * come from there; the views mirror src/server/views.ts and src/store/store.ts,
+ * and live-traffic types come from there; the views mirror src/server/views.ts
+ * and src/store/store.ts,
  * which the server builds from Node modules.
  */
 
@@ -18,19 +20,8 @@ export interface Whoami {
   role: Role;
 }
 
-export interface VersionLive {
-  rps: number;
-  /** Percent of requests that errored. */
-  errorRate: number;
-  p99?: number;
-  requests: number;
-}
-
-export interface LiveView {
-  windowSeconds: number;
-  stable: VersionLive;
-  canary: VersionLive;
-}
+// Live traffic per version: the server's own types (pure, no imports).
+export type { LiveView, VersionLive } from '../../src/server/live-types.js';
 
 // A check's verdicts: the analysis module's own types (pure, no imports).
 export type { CheckResult, MetricVerdict, Verdict, VersionWindow } from '../../src/analysis/types.js';
