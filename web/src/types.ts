@@ -7,8 +7,7 @@ import type { LiveView } from '../../src/server/live-types.js';
  * documents it). The browser build is a separate TypeScript project that may
  * import only pure modules of src/ (no Node imports): the flag and check types
  * and live-traffic types come from there; the views mirror src/server/views.ts
- * and src/store/store.ts,
- * which the server builds from Node modules.
+ * and src/store/store.ts, which the server builds from Node modules.
  */
 
 export type Role = 'viewer' | 'operator' | 'admin';
