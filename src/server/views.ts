@@ -1,6 +1,7 @@
 import type { VersionWindow } from '../analysis/types.js';
 import { progress } from '../engine/index.js';
 import type { RolloutState } from '../engine/types.js';
+import type { Rollout } from '../spec/types.js';
 import type { RolloutRecord } from '../store/store.js';
 import type { LiveView, VersionLive } from './live-types.js';
 
@@ -58,8 +59,19 @@ export function rolloutView(record: RolloutRecord, live?: LiveView) {
     startedAt: iso(s.startedAt),
     finishedAt: s.finishedAt === undefined ? undefined : iso(s.finishedAt),
     updatedAt: iso(record.updatedAt),
-    rollout: record.rollout,
+    rollout: asShown(record.rollout),
   };
+}
+
+/**
+ * The normalised rollout as readers should see it: a guarded flag rollout's
+ * `spec.service` (listen `flag:ENV/KEY`, upstreams `KEY=VARIANT`) is only the
+ * engine's encoding of its `spec.flag`, which is what its author wrote.
+ */
+function asShown(rollout: Rollout): Omit<Rollout, 'spec'> & { spec: Omit<Rollout['spec'], 'service'> & { service?: Rollout['spec']['service'] } } {
+  if (!rollout.spec.flag) return rollout;
+  const { service: _internal, ...spec } = rollout.spec;
+  return { ...rollout, spec };
 }
 
 export type RolloutView = ReturnType<typeof rolloutView>;

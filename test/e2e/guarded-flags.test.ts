@@ -124,6 +124,10 @@ describe('guarded flag rollouts', () => {
     expect(block).toContain('good-checkout=on served to 100% of users');
     expect(block).toMatch(/good-checkout!=on +\S/);
     expect(rolloutTable(list.rollouts)).toMatch(/good-flag .* 100% users +flag:production\/good-checkout/);
+    // `status -o json` names the flag as the author did (spec.flag), without the engine's internal encoding of it as a service.
+    const shown = list.rollouts.find((r: { name: string }) => r.name === 'good-flag').rollout;
+    expect(shown.spec.service).toBeUndefined();
+    expect(shown.spec.flag).toEqual({ environment: 'production', key: 'good-checkout', variant: 'on', flagSet: 'shop' });
   });
 
   it('locks a driven flag: a hand-made split is refused, apply keeps the split, and a kill switch holds the rollout unconfirmed', async () => {
