@@ -3,7 +3,7 @@ import { sampleFlagSet } from '../store/flag-store-contract.js';
 import { MemoryFlagStore } from '../store/flag-store-memory.js';
 import type { StoredFlagEvent } from '../store/flag-store.js';
 import { FlagError } from './errors.js';
-import { checkPatch, switchedOffByHand, type FlagLock } from './rollout-lock.js';
+import { checkPatch, isKillSwitch, lastSwitch, type FlagLock } from './rollout-lock.js';
 import { FlagService } from './service.js';
 
 const LOCK: FlagLock = { environment: 'production', key: 'new-checkout', rollout: 'checkout', phase: 'progressing', step: 2, steps: 4, variant: 'on', share: 1, startedAt: 500 };
@@ -86,7 +86,7 @@ describe('FlagService with a live guarded rollout', () => {
   });
 });
 
-describe('switchedOffByHand', () => {
+describe('a kill switch: the latest switch on or off, by someone else, since the rollout started', () => {
   const ev = (actor: string, time: number, before: boolean, after: boolean): StoredFlagEvent =>
     ({ seq: time, environment: 'production', type: 'flag-updated', flag: 'new-checkout', message: '', actor, time, data: { before: { enabled: before }, after: { enabled: after } } });
   it.each([
@@ -98,6 +98,6 @@ describe('switchedOffByHand', () => {
     ['no history', [], false],
     ['created off during the rollout', [{ ...ev('alice', 600, true, false), type: 'flag-created' as const, data: { after: { enabled: false } } }], false],
   ])('%s', (_, history, expected) => {
-    expect(switchedOffByHand(history, 'checkout', 500)).toBe(expected);
+    expect(isKillSwitch(lastSwitch(history), 'checkout', 500)).toBe(expected);
   });
 });

@@ -93,18 +93,30 @@ function splitWords(split: Record<string, number> | undefined): string {
   return split && Object.keys(split).length ? Object.entries(split).map(([v, p]) => `${v} ${p}%`).join(', ') : '(none)';
 }
 
-/**
- * Whether someone other than the rollout switched the flag off since the
- * rollout's revision started: the rollout must then not switch it back on.
- */
-export function switchedOffByHand(history: readonly StoredFlagEvent[], rollout: string, startedAt: number): boolean {
+/** A change that switched a flag on or off. */
+export interface FlagSwitch {
+  on: boolean;
+  actor: string;
+  time: number;
+}
+
+/** The latest switch on or off in `history` (oldest first), if any. A flag created off was never serving, so its creation is none. */
+export function lastSwitch(history: readonly StoredFlagEvent[]): FlagSwitch | undefined {
   for (let i = history.length - 1; i >= 0; i--) {
     const e = history[i];
     const data = e.data as { before?: { enabled?: boolean }; after?: { enabled?: boolean } } | undefined;
     const after = data?.after?.enabled;
-    // A flag created off was never serving: only a switch from on to off is a kill.
     if (after === undefined || data?.before?.enabled === undefined || after === data.before.enabled) continue;
-    return after === false && e.actor !== rolloutActor(rollout) && e.time >= startedAt;
+    return { on: after, actor: e.actor, time: e.time };
   }
-  return false;
+  return undefined;
+}
+
+/**
+ * Whether `change` is someone other than the rollout switching the flag off
+ * since the rollout's revision started: the rollout must then not switch it
+ * back on.
+ */
+export function isKillSwitch(change: FlagSwitch | undefined, rollout: string, startedAt: number): boolean {
+  return change !== undefined && !change.on && change.actor !== rolloutActor(rollout) && change.time >= startedAt;
 }

@@ -74,7 +74,8 @@ describe('FlagRouter', () => {
     let t = 1_000;
     const clocked = new FlagService({ store: createFlagStore({ type: 'memory' }), now: () => ++t });
     clocked.apply(parseFlagSetDocuments(YAML, 'x.yaml').flagSets, 'test');
-    const router = new FlagRouter(clocked, { startedAt: () => 1_000 });
+    let startedAt = 1_000;
+    const router = new FlagRouter(clocked, { startedAt: () => startedAt });
     // The flag was off before the rollout started: its first step switches it on.
     await router.setRoutes('r', splitRoutes(spec, 5));
     expect(clocked.flag('production', 'checkout').definition).toMatchObject({ enabled: true, split: { on: 5 } });
@@ -85,6 +86,15 @@ describe('FlagRouter', () => {
     expect((await router.getRoutes('r'))?.canaryWeight).toBe(0);
     clocked.setFlag('production', 'checkout', { enabled: true }, 'alice');
     expect((await router.getRoutes('r'))?.canaryWeight).toBe(25);
+    // Each call reads only the history since the last: a second kill is seen as well as the first.
+    await router.setRoutes('r', splitRoutes(spec, 30));
+    clocked.setFlag('production', 'checkout', { enabled: false }, 'bob');
+    await router.setRoutes('r', splitRoutes(spec, 40));
+    expect(clocked.flag('production', 'checkout').definition).toMatchObject({ enabled: false, split: { on: 40 } });
+    // A retried revision starts after the kill: its first step may switch the flag on again.
+    startedAt = t + 1;
+    await router.setRoutes('r', splitRoutes(spec, 5));
+    expect(clocked.flag('production', 'checkout').definition).toMatchObject({ enabled: true, split: { on: 5 } });
     expect(flags.flag('production', 'checkout').definition.enabled).toBe(false);
   });
 

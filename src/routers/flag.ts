@@ -1,6 +1,6 @@
 import type { FlagService } from '../flags/service.js';
 import { FLAG_LISTEN_PREFIX, isFlagListen, routesShare, servedShare } from '../flags/guarded.js';
-import { switchedOffByHand } from '../flags/rollout-lock.js';
+import { isKillSwitch, lastSwitch, type FlagSwitch } from '../flags/rollout-lock.js';
 import { RouterError } from './errors.js';
 import type { Routes, TrafficRouter } from './router.js';
 import { copyRoutes } from './validate.js';
@@ -34,6 +34,8 @@ export class FlagRouter implements TrafficRouter {
   readonly #flags: FlagService;
   readonly #targets = new Map<string, Target>();
   readonly #startedAt: (service: string) => number | undefined;
+  /** Per rollout, the flag's latest switch on or off as read so far, and the history read up to: each call reads only what is new. */
+  readonly #switches = new Map<string, { seq: number; last?: FlagSwitch }>();
 
   /** `startedAt`: when the rollout's current revision started; without it, the router switches a flag on whenever it serves the variant. */
   constructor(flags: FlagService, opts: { startedAt?: (service: string) => number | undefined } = {}) {
@@ -71,11 +73,17 @@ export class FlagRouter implements TrafficRouter {
   async finalize(service: string): Promise<void> {
     // The flag stays as the rollout left it: deleting a rollout does not delete or reset a flag.
     this.#targets.delete(service);
+    this.#switches.delete(service);
   }
 
   #switchedOff(service: string, target: Omit<Target, 'routes'>): boolean {
     const startedAt = this.#startedAt(service);
-    return startedAt !== undefined && switchedOffByHand(this.#flags.history(target.environment, target.key), service, startedAt);
+    if (startedAt === undefined) return false;
+    const known = this.#switches.get(service) ?? { seq: 0 };
+    const since = this.#flags.history(target.environment, target.key, { afterSeq: known.seq });
+    const seen = since.length ? { seq: since[since.length - 1].seq, last: lastSwitch(since) ?? known.last } : known;
+    this.#switches.set(service, seen);
+    return isKillSwitch(seen.last, service, startedAt);
   }
 
   #flag(service: string, target: Omit<Target, 'routes'>) {
