@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { API_MARKER_HEADER } from '../server/api-marker.js';
 import type { TokenView } from '../server/auth-routes.js';
 import type { RolloutView } from '../server/views.js';
 import type { StoredEvent } from '../store/store.js';
@@ -121,7 +122,15 @@ export class ApiClient {
     }
   }
 
-  private parse<T>(res: { statusCode: number }, text: string): T {
+  private parse<T>(res: { statusCode: number; headers: Record<string, string | string[] | undefined> }, text: string): T {
+    if (res.headers[API_MARKER_HEADER] === undefined) {
+      throw new CliError(
+        `the server at ${this.baseUrl} answered ${res.statusCode} but is not a Sluice control plane (its answer lacks the ${API_MARKER_HEADER} header): ` +
+          'point the CLI at the address `sluice up` printed ("API on …") with --server URL or SLUICE_SERVER; a rollout\'s listen address is its service, not the API',
+        1,
+        'SLUICE_NOT_SLUICE',
+      );
+    }
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : {};

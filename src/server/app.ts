@@ -3,6 +3,7 @@ import type { Controller } from '../controller/controller.js';
 import type { Logger } from '../log/logger.js';
 import { rolloutJsonSchema } from '../spec/index.js';
 import type { TokenStore } from '../store/token-store.js';
+import { API_MARKER_HEADER, API_MARKER_VALUE } from './api-marker.js';
 import { registerAuth } from './auth.js';
 import { registerTokenRoutes } from './auth-routes.js';
 import { ApiError, toApiError } from './errors.js';
@@ -46,6 +47,11 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit ?? 1024 * 1024, ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } } });
   const routes = collectRoutes(app);
   defaultOptionalBodies(app);
+  // Before auth, so a refusal carries it too.
+  app.addHook('onRequest', (_req, reply, done) => {
+    void reply.header(API_MARKER_HEADER, API_MARKER_VALUE);
+    done();
+  });
   registerAuth(app, { tokens: opts.auth.tokens, now: opts.now });
   // Response schemas document what is sent (OpenAPI); they never reshape it, so a field missing from a schema is never silently dropped.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));

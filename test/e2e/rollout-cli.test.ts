@@ -142,5 +142,16 @@ metrics:
     const unreachable = await runCli(['--server', 'http://127.0.0.1:1', 'get', 'rollouts']);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain('Is `sluice up` running?');
+
+    // Pointed at a service that answers JSON (here a sample upstream, as when a rollout's listen address is mistaken for the API).
+    const service = await startSampleService({ version: 'v1' });
+    services.push(service);
+    for (const args of [['get', 'rollouts'], ['status', 'checkout']]) {
+      const wrong = await runCli(['--server', service.url, ...args]);
+      expect(wrong.code, wrong.stderr).toBe(1);
+      expect(wrong.stderr).toContain(`the server at ${service.url} answered 200 but is not a Sluice control plane`);
+      expect(wrong.stderr).toContain('"API on …"');
+      expect(wrong.stderr).not.toMatch(/TypeError|\n\s+at /);
+    }
   });
 });
