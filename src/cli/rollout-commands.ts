@@ -64,7 +64,7 @@ export function registerRolloutCommands(program: Command): void {
     .option('--reason <text>', 'why, recorded in the history')
     .action(async (name: string, opts: { reason?: string }) => report(await client().command(name, 'abort', opts.reason ? { reason: opts.reason } : {})));
   control('pause', 'hold the rollout at its current step (analysis keeps running)').action(async (name: string) => report(await client().command(name, 'pause')));
-  control('resume', 'continue a paused rollout').action(async (name: string) => report(await client().command(name, 'resume')));
+  control('resume', 'continue a rollout paused by `sluice pause` or by inconclusive checks (a manual gate needs `sluice promote`)').action(async (name: string) => report(await client().command(name, 'resume')));
   control('retry', 'start a rolled-back or aborted rollout again from its first step').action(async (name: string) => report(await client().command(name, 'retry')));
   control('undo', 'within the undo window after promotion, send all traffic back to the previous stable')
     .option('--reason <text>', 'why, recorded in the history')

@@ -143,11 +143,7 @@ export class Controller extends EventEmitter {
     return this.mutex.run(name, async () => {
       const record = this.mustGet(name);
       const result = step(record.state, input, this.now());
-      if (result.rejected) {
-        const phase = record.state.phase;
-        const hint = phase === 'rolled-back' || phase === 'aborted' ? `; \`sluice retry ${name}\` starts it again from its first step` : phase === 'promoted' ? '; apply a new version to start another rollout' : '';
-        throw new ControllerError('SLUICE_INVALID_TRANSITION', result.rejected.message + hint);
-      }
+      if (result.rejected) throw new ControllerError('SLUICE_INVALID_TRANSITION', result.rejected.message + refusalHint(name, record.state, input.type, result.rejected.message));
       const saved = this.save(record, result, record.version, this.now());
       return this.follow(saved, result);
     });
@@ -384,4 +380,16 @@ export function describeRoutes(r: Routes): string {
 /** The `started` event names who applied the document. */
 function byActor(start: StepResult, actor: string): StepResult {
   return { ...start, actions: start.actions.map((a) => (a.type === 'event' && a.event.type === 'started' ? { ...a, event: { ...a.event, actor } } : a)) };
+}
+
+/** What to do instead of a refused command; a refusal that already says it (undo outside its window, resume at a gate) gets none. */
+function refusalHint(name: string, state: RolloutState, verb: UserCommand['type'], message: string): string {
+  if (verb === 'resume' && state.pauseReason === 'gate') return `; \`sluice promote ${name}\` approves it`;
+  if (!message.startsWith(`cannot ${verb} a rollout that is`)) return '';
+  if (state.phase === 'rolled-back' || state.phase === 'aborted') return `; \`sluice retry ${name}\` starts it again from its first step`;
+  if (state.phase === 'promoted') return '; apply a new version to start another rollout';
+  if (verb === 'undo') return `; undo returns a promoted rollout to its previous stable — \`sluice abort ${name}\` sends all traffic back to stable now`;
+  if (verb === 'resume') return `; it is not paused (\`sluice status ${name}\`)`;
+  if (verb === 'pause') return `; it is already paused: \`sluice resume ${name}\` or \`sluice promote ${name}\` continues it`;
+  return '';
 }

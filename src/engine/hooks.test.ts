@@ -163,6 +163,38 @@ describe('hooks: gates during the steps', () => {
     );
   });
 
+  it('a full promotion passes a held confirm-promotion gate and says so', () => {
+    const d = new Driver(spec([{ setWeight: 20 }, { pause: { duration: 10_000 } }], [hook('release-manager', 'confirm-promotion')], ANALYSIS));
+    d.tick(10_000);
+    d.input(10_001, pass(0, 10_000));
+    d.answer(10_100, 'release-manager', false, 503);
+    d.input(10_200, { type: 'promote', full: true, actor: 'alice' });
+    expect(d.events()).toEqual(['hook', 'promoted']);
+    expect(d.result.actions[0]).toMatchObject({
+      type: 'event',
+      event: { actor: 'alice', message: 'alice promoted past the confirm-promotion hooks at step 2/2 without waiting for them', data: { phase: 'confirm-promotion', override: true } },
+    });
+  });
+
+  it('a full promotion before the end says it did not ask the confirm-promotion hooks; once they passed it says nothing', () => {
+    const gated = spec(TWO_STEPS, [hook('release-manager', 'confirm-promotion')]);
+    const early = new Driver(gated);
+    early.input(500, { type: 'promote', full: true, actor: 'alice' });
+    expect(early.events()).toEqual(['hook', 'promoted']);
+    expect(early.result.actions[0]).toMatchObject({
+      type: 'event',
+      event: { actor: 'alice', message: 'alice promoted without asking the confirm-promotion hooks (release-manager)', data: { phase: 'confirm-promotion', override: true } },
+    });
+    const late = new Driver(spec([{ setWeight: 20 }, { pause: { duration: 10_000 } }], [hook('release-manager', 'confirm-promotion'), hook('report', 'post-rollout')], ANALYSIS));
+    late.tick(10_000);
+    late.input(10_001, pass(0, 10_000));
+    late.answer(10_100, 'release-manager', true);
+    expect(late.state.phase).toBe('promoted');
+    const plain = new Driver(spec(TWO_STEPS, []));
+    plain.input(500, { type: 'promote', full: true, actor: 'alice' });
+    expect(plain.events()).toEqual(['promoted']);
+  });
+
   it('a user promote passes a held gate and says so', () => {
     const d = new Driver(spec(TWO_STEPS, [hook('capacity', 'confirm-traffic-increase')]));
     d.input(500, { type: 'promote', full: false, actor: 'alice' });

@@ -119,6 +119,25 @@ export function overrideHold(draft: Draft, actor: string): boolean {
   return true;
 }
 
+/**
+ * A full promotion passes every gate still ahead; the events say so: a held
+ * gate as a promote past it does, and confirm-promotion hooks not asked yet.
+ */
+export function overrideGatesAhead(draft: Draft, actor: string): void {
+  const { state } = draft;
+  const held = state.hooks?.holding?.phase;
+  if (held) overrideHold(draft, actor);
+  const ahead = hooksAt(state.spec, 'confirm-promotion');
+  const step = state.spec.steps.length;
+  if (held === 'confirm-promotion' || ahead.length === 0 || ahead.every((h) => state.hooks?.passed.includes(passKey('confirm-promotion', step, h.name)))) return;
+  emit(draft, {
+    type: 'hook',
+    message: `${actor} promoted without asking the confirm-promotion hooks (${ahead.map((h) => h.name).join(', ')})`,
+    actor,
+    data: { phase: 'confirm-promotion', ...stepNumbers(step, step), override: true },
+  });
+}
+
 /** After a weight change to a new weight above 0: run the rollout hooks (smoke tests, load) at it. */
 export function askRolloutHooks(draft: Draft): void {
   const { state } = draft;

@@ -210,7 +210,7 @@ const cases: Array<{ name: string; spec: RolloutSpec; inputs: Array<[number, Inp
   {
     name: 'a pass measured partly before the current step began does not count',
     spec: spec([{ setWeight: 10 }, { pause: {} }, { analysis: { checks: 1 } }], {}),
-    inputs: [[10_000, tick], [12_000, resume], [13_000, check('pass', 0, 10_000)]],
+    inputs: [[10_000, tick], [12_000, promote(false)], [13_000, check('pass', 0, 10_000)]],
     want: { phase: 'progressing', stepIndex: 2, events: ['check'], counters: { passesThisStep: 0, checks: 1 }, message: /waiting for 1 passing check at 10% canary/ },
   },
   {
@@ -326,9 +326,9 @@ const cases: Array<{ name: string; spec: RolloutSpec; inputs: Array<[number, Inp
     want: { phase: 'progressing', stepIndex: 1, weight: 10, events: ['resumed'], message: 'step 2/2: waiting 30s at 10% canary' },
   },
   {
-    name: 'resuming a manual gate passes it',
+    name: 'promote passes a manual gate',
     spec: GATE,
-    inputs: [[5000, resume]],
+    inputs: [[5000, promote(false)]],
     want: { phase: 'progressing', stepIndex: 3, weight: 50, events: ['resumed', 'weight-changed', 'step-advanced'], setRoutes: [50] },
   },
   {
@@ -388,6 +388,14 @@ const rejections: Array<{ name: string; spec: RolloutSpec; inputs: Array<[number
   { name: 'retry once promoted', spec: TIMED, inputs: [[30_000, tick]], input: retry, code: 'SLUICE_INVALID_TRANSITION' },
   { name: 'resume while progressing', spec: TIMED, inputs: [], input: resume, code: 'SLUICE_INVALID_TRANSITION', message: 'cannot resume a rollout that is progressing' },
   { name: 'pause while paused', spec: GATE, inputs: [], input: pause, code: 'SLUICE_INVALID_TRANSITION' },
+  {
+    name: 'resume at a manual gate (an approval: only promote passes it)',
+    spec: GATE,
+    inputs: [],
+    input: resume,
+    code: 'SLUICE_INVALID_TRANSITION',
+    message: 'it waits at a manual gate at step 2/4: a gate is an approval, which only a promote gives (resume continues a rollout paused by a person or by inconclusive checks)',
+  },
   { name: 'retry while progressing', spec: TIMED, inputs: [], input: retry, code: 'SLUICE_INVALID_TRANSITION' },
   { name: 'abort once aborted', spec: TIMED, inputs: [[1000, abort]], input: abort, code: 'SLUICE_INVALID_TRANSITION' },
   { name: 'a check once rolled back', spec: STRICT, inputs: FAILED, input: check('pass', 20_001, 30_000), code: 'SLUICE_INVALID_TRANSITION' },

@@ -2,12 +2,12 @@ import type { Input, Phase } from './types.js';
 import type { Draft } from './draft.js';
 import { emit } from './draft.js';
 import type { Rejection } from './checks.js';
-import { takeCheck } from './checks.js';
+import { INVALID_TRANSITION, takeCheck } from './checks.js';
 import { backToStableText, stepLabel, stepNumbers } from './describe.js';
 import { start } from './start.js';
 import { takeJudgeBatch } from './judge.js';
 import { advance, endOnStable, pause, promote, settle } from './steps.js';
-import { overrideHold, takeHookResult } from './hooks.js';
+import { overrideGatesAhead, overrideHold, takeHookResult } from './hooks.js';
 import { enforceProgressDeadline, undo } from './lifecycle.js';
 
 export type InputType = Input['type'];
@@ -39,6 +39,7 @@ const hook: Handler<'hook'> = (draft, input) => takeHookResult(draft, input.resu
 const promoteInput: Handler<'promote'> = (draft, input) => {
   const { state } = draft;
   if (input.full || state.stepIndex >= state.spec.steps.length) {
+    overrideGatesAhead(draft, input.actor);
     promote(draft, input.actor);
     return;
   }
@@ -72,12 +73,19 @@ const abort: Handler<'abort'> = (draft, input) => {
 
 const pauseInput: Handler<'pause'> = (draft, input) => pause(draft, 'user', input.actor);
 
-/** Resume where it stopped; a manual gate is passed, an inconclusive streak forgiven. */
+/**
+ * Resume where it stopped: after a person's pause, or after inconclusive checks (the streak is forgiven).
+ * A manual gate is an approval, which only `promote` gives.
+ */
 const resume: Handler<'resume'> = (draft, input) => {
-  const gate = draft.state.pauseReason === 'gate';
+  if (draft.state.pauseReason === 'gate') {
+    return {
+      code: INVALID_TRANSITION,
+      message: `it waits at a manual gate at ${stepLabel(draft.state)}: a gate is an approval, which only a promote gives (resume continues a rollout paused by a person or by inconclusive checks)`,
+    };
+  }
   leavePause(draft, input.actor, `resumed by ${input.actor} at ${stepLabel(draft.state)}`);
-  if (gate) advance(draft);
-  else settle(draft);
+  settle(draft);
 };
 
 function leavePause(draft: Draft, actor: string, message: string): void {

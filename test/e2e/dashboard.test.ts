@@ -117,6 +117,10 @@ describe('dashboard in Chromium', () => {
     const numbersBefore = await numbered(page);
     await screenshot(page, 'dashboard-progressing');
 
+    // At a manual gate only Promote passes (an approval): Resume is off.
+    expect(await page.getByRole('button', { name: 'Resume' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Promote', exact: true }).isEnabled()).toBe(true);
+
     // Abort: the operator's button sends all traffic back to stable.
     await page.getByRole('button', { name: 'Abort' }).click();
     await page.locator('#rollout-phase', { hasText: 'aborted' }).waitFor();

@@ -56,6 +56,12 @@ metrics:
     const listed = await cli('get', 'rollouts');
     expect(listed.stdout).toMatch(/healthy\s+1\s+paused/);
 
+    // A gate is an approval: resume does not pass it, and says what does.
+    const resumed = await cli('resume', 'healthy');
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr).toContain('it waits at a manual gate at step 2/4: a gate is an approval, which only a promote gives');
+    expect(resumed.stderr).toContain('`sluice promote healthy` approves it');
+
     const promoted = await cli('promote', 'healthy');
     expect(promoted.code, promoted.stderr).toBe(0);
 

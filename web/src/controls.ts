@@ -9,6 +9,8 @@ interface Command {
   body?: Record<string, unknown>;
   /** Phases in which the engine accepts it. */
   phases: readonly Phase[];
+  /** Refused at a manual gate (an approval only Promote gives). */
+  notAtGate?: boolean;
   tone?: 'danger';
   hint: string;
 }
@@ -20,7 +22,7 @@ export const COMMANDS: readonly Command[] = [
   { label: 'Promote', verb: 'promote', phases: LIVE, hint: 'pass the current step or manual gate' },
   { label: 'Promote fully', verb: 'promote', body: { full: true }, phases: LIVE, hint: 'skip the remaining steps and analysis: all traffic to the canary' },
   { label: 'Pause', verb: 'pause', phases: ['progressing'], hint: 'hold the rollout at its current step' },
-  { label: 'Resume', verb: 'resume', phases: ['paused'], hint: 'continue a paused rollout' },
+  { label: 'Resume', verb: 'resume', phases: ['paused'], notAtGate: true, hint: 'continue a rollout paused by a person or by inconclusive checks (a manual gate needs Promote)' },
   { label: 'Abort', verb: 'abort', body: { reason: 'aborted from the dashboard' }, phases: LIVE, tone: 'danger', hint: 'send all traffic back to stable and stop' },
   { label: 'Retry', verb: 'retry', phases: ['rolled-back', 'aborted'], hint: 'start a rolled-back or aborted rollout again' },
   { label: 'Undo', verb: 'undo', body: { reason: 'undone from the dashboard' }, phases: ['promoted'], tone: 'danger', hint: 'within the undo window, send all traffic back to the previous stable' },
@@ -36,6 +38,7 @@ export class Controls {
   private readonly status: HTMLElement;
   private busy = false;
   private phase: Phase | undefined;
+  private atGate = false;
 
   constructor(
     private readonly api: Api,
@@ -51,12 +54,13 @@ export class Controls {
 
   update(view: RolloutView): void {
     this.phase = view.phase;
+    this.atGate = view.phase === 'paused' && view.pauseReason === 'gate';
     this.refresh();
   }
 
   private refresh(): void {
     COMMANDS.forEach((c, i) => {
-      this.buttons[i]!.disabled = this.busy || this.phase === undefined || !c.phases.includes(this.phase);
+      this.buttons[i]!.disabled = this.busy || this.phase === undefined || !c.phases.includes(this.phase) || (c.notAtGate === true && this.atGate);
     });
   }
 
