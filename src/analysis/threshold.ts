@@ -58,26 +58,42 @@ export function evaluateThresholds(
 
 /** Which figure of a window each builtin metric reads, and its unit. */
 const OWN_READERS = {
-  'success-rate': { read: (w: VersionWindow) => w.successRate, unit: '%' },
-  'error-rate': { read: (w: VersionWindow) => (w.requests > 0 ? (100 * w.errors) / w.requests : undefined), unit: '%' },
-  'latency-p50': { read: (w: VersionWindow) => w.p50, unit: 'ms' },
-  'latency-p95': { read: (w: VersionWindow) => w.p95, unit: 'ms' },
-  'latency-p99': { read: (w: VersionWindow) => w.p99, unit: 'ms' },
-};
+  'success-rate': { read: (w: VersionWindow) => w.successRate, unit: '%', kind: 'rate' },
+  'error-rate': { read: (w: VersionWindow) => (w.requests > 0 ? (100 * w.errors) / w.requests : undefined), unit: '%', kind: 'rate' },
+  'latency-p50': { read: (w: VersionWindow) => w.p50, unit: 'ms', kind: 'latency' },
+  'latency-p95': { read: (w: VersionWindow) => w.p95, unit: 'ms', kind: 'latency' },
+  'latency-p99': { read: (w: VersionWindow) => w.p99, unit: 'ms', kind: 'latency' },
+} as const;
 /** `mirror-<name>` reads the same figure of the mirror's window. */
-const READERS: Record<BuiltinMetricName, { read: (w: VersionWindow) => number | undefined; unit: string }> = {
+type Reader = { read: (w: VersionWindow) => number | undefined; unit: '%' | 'ms'; kind: 'rate' | 'latency' };
+const READERS: Record<BuiltinMetricName, Reader> = {
   ...OWN_READERS,
-  ...(Object.fromEntries(Object.entries(OWN_READERS).map(([k, v]) => [`mirror-${k}`, v])) as Record<`mirror-${keyof typeof OWN_READERS}`, (typeof OWN_READERS)['success-rate']>),
+  ...(Object.fromEntries(Object.entries(OWN_READERS).map(([k, v]) => [`mirror-${k}`, v])) as Record<`mirror-${keyof typeof OWN_READERS}`, Reader>),
 };
 
+/** What a builtin metric is: a rate of failed requests in percent, or a latency in milliseconds. */
+export interface BuiltinMetricInfo {
+  /** `rate`: success-rate or error-rate, counted from errors; `latency`: a quantile of response times. */
+  kind: 'rate' | 'latency';
+  unit: '%' | 'ms';
+  /** Read from the canary's answers to mirrored copies of stable's requests, not from its own traffic. */
+  mirrored: boolean;
+}
+
+/** What a metric of the spec is, when it is builtin (the proxy's own counts); undefined for a provider's metric. */
+export function builtinMetricInfo(metric: Pick<MetricCheckSpec, 'name' | 'provider'>): BuiltinMetricInfo | undefined {
+  const r = reader(metric);
+  return r === undefined ? undefined : { kind: r.kind, unit: r.unit, mirrored: isMirrorMetric(metric) };
+}
+
 /** A builtin metric of the canary's answers to mirrored requests. */
-function isMirrorMetric(metric: MetricCheckSpec): boolean {
+function isMirrorMetric(metric: Pick<MetricCheckSpec, 'name' | 'provider'>): boolean {
   return metric.provider === undefined && metric.name.startsWith('mirror-');
 }
 
 const BUILTIN_NAMES = Object.keys(READERS).join(', ');
 
-function reader(metric: MetricCheckSpec): (typeof READERS)[BuiltinMetricName] | undefined {
+function reader(metric: Pick<MetricCheckSpec, 'name' | 'provider'>): Reader | undefined {
   return metric.provider === undefined && Object.hasOwn(READERS, metric.name) ? READERS[metric.name as BuiltinMetricName] : undefined;
 }
 

@@ -46,6 +46,27 @@ describe('sluice plan (the real CLI)', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('plans mirror-success-rate as a rate judged on mirrored copies, not as a latency in ms', async () => {
+    const r = await runCli(['plan', '-f', 'examples/sticky-canary.yaml', '--rps', '200', '--error-rate', '0.5%', '--runs', '100']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Analysis: threshold checks every 30s (mirror-success-rate ≥ 99%, mirror-latency-p99 ≤ 1.5× stable, failureLimit 1, minRequests 20)');
+    expect(r.stdout).toMatch(/^ {2}- mirror-success-rate ≥ 99%: judged on the canary's answers to mirrored copies of stable's requests \(mirror\.percent 50: ~3,000 at 0% down to ~1,500 at 50% per 30s check\)/m);
+    expect(r.stdout).toContain('  - mirror-latency-p99 ≤ 1.5× stable: taken to pass; the plan models errors, not latency');
+    expect(r.stdout).not.toMatch(/99ms|no success-rate check|lengthen the steps/);
+  });
+
+  it.each([
+    ['examples/ab-test.yaml', /^sluice: rollout "checkout-ab" is an A\/B test, and plan simulates weighted canary steps only: .*each check needs minRequests 50 matched requests per 30s/],
+    ['examples/blue-green.yaml', /^sluice: rollout "checkout" is blue-green, and plan simulates weighted canary steps only: .*whose traffic is all its pre-promotion checks see/],
+  ])('refuses %s with a sentence saying plan simulates weighted steps only, and exit 1', async (file, message) => {
+    const r = await runCli(['plan', '-f', file, '--rps', '200', '--error-rate', '0.5%']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toContain('add a setWeight step above 0');
+  });
+
   it('reports an invalid rollout file as `sluice validate` does, with file:line:column', async () => {
     const file = writeTemp('bad.yaml', 'apiVersion: sluice.dev/v1alpha1\nkind: Rollout\nmetadata: {name: x}\nspec:\n  service: {listen: "127.0.0.1:8080"}\n');
     const [plan, validate] = await Promise.all([

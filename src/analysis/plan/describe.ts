@@ -1,5 +1,6 @@
 import type { MetricCheckSpec, RolloutSpec } from '../../spec/types.js';
-import { duration, percent } from './format.js';
+import { count, duration, percent } from './format.js';
+import { metricBounds, planMetrics } from './metrics.js';
 import { rolloutStages } from './stages.js';
 
 /** The rollout's policy in one line: its weights, and how it is judged. */
@@ -15,7 +16,7 @@ export function describeAnalysis(spec: RolloutSpec): string {
   const a = spec.analysis;
   if (a === undefined) return 'no analysis: steps advance on time and gates alone';
   const parts: string[] = [];
-  const metrics = (a.metrics ?? []).map(bounds);
+  const metrics = (a.metrics ?? []).map(metricBounds);
   const rules = [`failureLimit ${a.failureLimit}`, `minRequests ${a.minRequests}`];
   // Without metrics the engine runs no threshold checks at all.
   if (metrics.length > 0) parts.push(`threshold checks every ${duration(a.interval / 1000)} (${[...metrics, ...rules].join(', ')})`);
@@ -29,17 +30,34 @@ export function describeAnalysis(spec: RolloutSpec): string {
   return parts.join(' and ');
 }
 
-/** Metrics the simulator cannot draw (latency): the plan takes them to pass. */
-export function unmodelledMetrics(spec: RolloutSpec): string[] {
-  const names = (spec.analysis?.metrics ?? []).filter((m) => m.name !== 'success-rate').map(bounds);
-  if (spec.analysis?.judge?.latency !== undefined) names.push('the judge\'s latency test');
-  return names;
+/**
+ * What the plan cannot model, one sentence per kind, each saying what the plan does with it:
+ * checks on mirrored copies (with how many copies a check sees), latency, providers' metrics.
+ */
+export function unmodelledNotes(spec: RolloutSpec, rps: number): string[] {
+  const { mirrorRates, latencies, providers } = planMetrics(spec.analysis?.metrics ?? []);
+  const notes: string[] = [];
+  if (mirrorRates.length > 0) notes.push(`${list(mirrorRates)}: ${mirrorCopies(spec, rps)}`);
+  const latency = latencies.map(metricBounds);
+  if (spec.analysis?.judge?.latency !== undefined) latency.push('the judge\'s latency test');
+  if (latency.length > 0) notes.push(`${latency.join(', ')}: taken to pass; the plan models errors, not latency`);
+  if (providers.length > 0) notes.push(`${list(providers)}: taken to pass; the plan cannot know what a provider measures`);
+  return notes;
 }
 
-function bounds(m: MetricCheckSpec): string {
-  const unit = m.name === 'success-rate' ? '%' : 'ms';
-  if (m.min !== undefined && m.max !== undefined) return `${m.name} ${m.min}–${m.max}${unit}`;
-  if (m.min !== undefined) return `${m.name} ≥ ${m.min}${unit}`;
-  if (m.max !== undefined) return `${m.name} ≤ ${m.max}${unit}`;
-  return m.name;
+/** How many mirrored copies a check sees at the planned traffic, and that the plan takes their checks to pass. */
+function mirrorCopies(spec: RolloutSpec, rps: number): string {
+  const judged = 'judged on the canary\'s answers to mirrored copies of stable\'s requests';
+  const notSimulated = 'which the plan does not simulate: its figures take these checks to pass and say nothing of what the copies catch';
+  const share = spec.mirror?.percent;
+  if (share === undefined) return `${judged}, but the rollout sets no strategy.canary.mirror, so these checks never see a request; set mirror.percent or drop them`;
+  const interval = (spec.analysis?.interval ?? 0) / 1000;
+  const weights = [...new Set(rolloutStages(spec).map((s) => s.weight))].filter((w) => w < 100).sort((a, b) => a - b);
+  const per = (w: number): string => `~${count(rps * (1 - w / 100) * (share / 100) * interval)} at ${w}%`;
+  const at = weights.length <= 2 ? weights.map(per).join(', ') : `${per(weights[0])} down to ${per(weights[weights.length - 1])}`;
+  return `${judged} (mirror.percent ${share}: ${at} per ${duration(interval)} check), ${notSimulated}`;
+}
+
+function list(metrics: MetricCheckSpec[]): string {
+  return metrics.map(metricBounds).join(', ');
 }

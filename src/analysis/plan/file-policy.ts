@@ -4,6 +4,7 @@ import type { CountBatch, CountTestState } from '../sequential-types.js';
 import type { Policy, PolicyDecision, PolicyRun } from '../simulate/types.js';
 import { evaluateThresholds } from '../threshold.js';
 import type { Verdict, VersionWindow } from '../types.js';
+import { isModelledMetric } from './metrics.js';
 
 export const FILE_POLICY = 'rollout-file';
 
@@ -20,8 +21,9 @@ export const FILE_POLICY = 'rollout-file';
  *   (restarted at each weight change), judged by analysis/threshold.ts; more than
  *   failureLimit failed checks roll back, more than inconclusiveLimit inconclusive ones in a
  *   row pause (the run is then held for a person) or roll back, as onInconclusive says; a
- *   step that waits for checks needs a pass of its own. Latency metrics are judged on volume
- *   alone (enough requests passes): the simulator draws errors, not latencies;
+ *   step that waits for checks needs a pass of its own. Latency, mirror and provider metrics
+ *   (metrics.ts) are judged on volume alone (enough requests passes): the simulator draws the
+ *   errors of served traffic, not latencies or mirrored copies;
  * - with a judge, the counting test takes every second's counts: a fail rolls back at once,
  *   a pass lets every later step skip its timed wait; a step without the pass needs
  *   minStepEvents errors of its own before it ends, the steps never end without the pass,
@@ -35,7 +37,7 @@ export function rolloutFilePolicy(spec: RolloutSpec, name = 'file'): Policy {
 
 interface Rules {
   steps: readonly CanaryStep[];
-  /** The threshold checks as the simulator can judge them (success-rate only); absent without metrics. */
+  /** The threshold checks as the simulator can judge them (metrics.ts: own success-rate and error-rate); absent without metrics. */
   checks?: AnalysisSpec;
   interval: number;
   judge?: { options: { alpha: number; minEffect: number; tolerance: number }; minStepEvents: number; maxWait: number };
@@ -45,7 +47,7 @@ interface Rules {
 function compile(spec: RolloutSpec): Rules {
   const a = spec.analysis;
   const rules: Rules = { steps: spec.steps, interval: (a?.interval ?? 0) / 1000, onInconclusive: spec.onInconclusive };
-  if (a !== undefined && (a.metrics ?? []).length > 0) rules.checks = { ...a, metrics: a.metrics.filter((m) => m.name === 'success-rate') };
+  if (a !== undefined && (a.metrics ?? []).length > 0) rules.checks = { ...a, metrics: a.metrics.filter(isModelledMetric) };
   if (a?.judge !== undefined) {
     const { alpha, minEffect, tolerance, minStepEvents, maxWait, latency } = a.judge;
     rules.judge = { options: { alpha: latency ? alpha / 2 : alpha, minEffect, tolerance }, minStepEvents, maxWait: maxWait / 1000 };

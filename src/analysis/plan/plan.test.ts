@@ -14,6 +14,9 @@ function example(file: string): Rollout {
 }
 
 const STEPS = example('canary-steps.yaml');
+const STICKY = example('sticky-canary.yaml');
+const AB = example('ab-test.yaml');
+const BLUE_GREEN = example('blue-green.yaml');
 const INPUTS: PlanInputs = { rps: 200, errorRate: 0.005, regression: 2, power: 0.95, runs: 200, seed: 7, compare: ['flagger', 'argo'] };
 /** A clock that advances 1.5 s per reading, so reports carry a known simulation time. */
 const clock = (): (() => number) => {
@@ -87,6 +90,62 @@ describe('planRollout', () => {
   it('rejects a rollout that never sends traffic to the canary', () => {
     const quiet: Rollout = { ...STEPS, spec: { ...STEPS.spec, steps: [{ pause: { duration: 60_000 } }] } };
     expect(() => planRollout(quiet, INPUTS)).toThrow(/never sends traffic to the canary: add a setWeight step above 0/);
+  });
+});
+
+describe('planRollout on mirror metrics (sticky-canary.yaml: mirror-success-rate and mirror-latency-p99 only)', () => {
+  const report = planRollout(STICKY, { ...INPUTS, compare: [] }, clock());
+  const text = renderPlan(report);
+
+  it('shows mirror-success-rate as a rate in percent and mirror-latency-p99 with its bound relative to stable', () => {
+    expect(report.analysis).toBe('threshold checks every 30s (mirror-success-rate ≥ 99%, mirror-latency-p99 ≤ 1.5× stable, failureLimit 1, minRequests 20)');
+    expect(text).not.toContain('99ms');
+  });
+
+  it('says the copies are judged but not simulated, with how many a check sees, and claims no missing success-rate check', () => {
+    const notes = report.warnings.filter((w) => w.flag === 'not-modelled').map((w) => w.message);
+    expect(notes).toEqual([
+      "mirror-success-rate ≥ 99%: judged on the canary's answers to mirrored copies of stable's requests (mirror.percent 50: ~3,000 at 0% down to ~1,500 at 50% per 30s check), " +
+        'which the plan does not simulate: its figures take these checks to pass and say nothing of what the copies catch',
+      'mirror-latency-p99 ≤ 1.5× stable: taken to pass; the plan models errors, not latency',
+    ]);
+    expect(text).not.toMatch(/no success-rate check|mirror-success-rate[^\n]*the plan models errors, not latency/);
+  });
+
+  it('flags the weighted stages "not modelled" rather than undetectable, and does not advise lengthening them', () => {
+    expect(report.stages.filter((s) => s.weight > 0).map((s) => s.flags)).toEqual([['not-modelled'], ['not-modelled'], ['not-modelled']]);
+    const missed = report.warnings.find((w) => w.flag === 'missed-regressions')!;
+    expect(missed.message).toMatch(/which take mirror-success-rate ≥ 99% to pass: nothing judges the errors of the requests the canary serves; add a success-rate check or the judge/);
+    expect(report.warnings.map((w) => w.message).join('\n')).not.toMatch(/lengthen the steps|cannot detect the regression/);
+    expect(text).toMatch(/^ {2}2–3 +5% +5m +3,000 +15 \/ 30 +- +- +not modelled$/m);
+  });
+
+  it('plans own success-rate checks as before when mirror checks come with them', () => {
+    const both: Rollout = { ...STICKY, spec: { ...STICKY.spec, analysis: { ...STICKY.spec.analysis!, metrics: [...STICKY.spec.analysis!.metrics, { name: 'success-rate', min: 99 }] } } };
+    const r = planRollout(both, { ...INPUTS, compare: [] }, clock());
+    expect(r.stages.filter((s) => s.weight > 0).every((s) => s.thresholds?.seconds !== undefined && !s.flags.includes('not-modelled'))).toBe(true);
+  });
+});
+
+describe('planRollout on strategies without weighted steps', () => {
+  it('refuses an A/B test with what its checks need of the matched traffic, not advice to add a setWeight step', () => {
+    expect(() => planRollout(AB, INPUTS)).toThrow(
+      'rollout "checkout-ab" is an A/B test, and plan simulates weighted canary steps only: its canary gets just the requests its match rules pick, a share plan cannot know; ' +
+        'each check needs minRequests 50 matched requests per 30s (~1.7 rps, 0.83% of your 200 rps), else it is inconclusive; ' +
+        'to plan it, copy the file as a canary with a setWeight of the matched share followed by analysis: {checks: 10}',
+    );
+  });
+
+  it('refuses blue-green, saying the preview is what the pre-promotion checks see', () => {
+    try {
+      planRollout(BLUE_GREEN, INPUTS);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(PlanError);
+      expect((err as PlanError).code).toBe('SLUICE_PLAN_ROLLOUT');
+      expect((err as PlanError).message).toMatch(/^rollout "checkout" is blue-green, and plan simulates weighted canary steps only: .*\(requests with x-preview: 1\), whose traffic is all its pre-promotion checks see; each check needs minRequests 20 preview requests per 30s/);
+      expect((err as PlanError).message).not.toContain('setWeight step above 0');
+    }
   });
 });
 

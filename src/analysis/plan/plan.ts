@@ -1,7 +1,8 @@
 import type { Rollout } from '../../spec/types.js';
 import { factor, stageWarnings } from './advice.js';
-import { describeAnalysis, unmodelledMetrics } from './describe.js';
-import { percent } from './format.js';
+import { describeAnalysis, unmodelledNotes } from './describe.js';
+import { metricBounds, planMetrics } from './metrics.js';
+import { count, duration, percent } from './format.js';
 import { simulatePlan } from './simulate-plan.js';
 import { rolloutStages } from './stages.js';
 import { analyseStage } from './step-analysis.js';
@@ -21,6 +22,8 @@ export const MAX_RUNS = 100_000;
 export function planRollout(rollout: Rollout, inputs: PlanInputs, now: () => number = () => performance.now()): PlanReport {
   checkInputs(inputs);
   const { spec } = rollout;
+  const refusal = unweightedStrategy(rollout, inputs);
+  if (refusal !== undefined) throw new PlanError('SLUICE_PLAN_ROLLOUT', refusal);
   const stages = rolloutStages(spec);
   if (!stages.some((s) => s.weight > 0)) {
     throw new PlanError('SLUICE_PLAN_ROLLOUT', `rollout "${rollout.metadata.name}" never sends traffic to the canary: add a setWeight step above 0`);
@@ -39,6 +42,40 @@ export function planRollout(rollout: Rollout, inputs: PlanInputs, now: () => num
   };
 }
 
+/**
+ * Why an A/B test or a blue-green rollout cannot be planned, with what a check needs of the
+ * traffic it does get: their canary's traffic is what match rules or the preview pick, a
+ * share of the total the plan cannot know, and weighted steps are all it simulates.
+ */
+function unweightedStrategy(rollout: Rollout, inputs: PlanInputs): string | undefined {
+  const { spec } = rollout;
+  const name = rollout.metadata.name;
+  const a = spec.analysis;
+  const need = (what: string): string => {
+    if (a === undefined) return '';
+    const interval = a.interval / 1000;
+    return `; each check needs minRequests ${a.minRequests} ${what} per ${duration(interval)} (~${rate(a.minRequests / interval)} rps, ` +
+      `${percent(a.minRequests / interval / inputs.rps)} of your ${count(inputs.rps)} rps), else it is inconclusive`;
+  };
+  if (spec.abTest !== undefined) {
+    return `rollout "${name}" is an A/B test, and plan simulates weighted canary steps only: its canary gets just the requests its match rules pick, ` +
+      `a share plan cannot know${need('matched requests')}; to plan it, copy the file as a canary with a setWeight of the matched share ` +
+      `followed by analysis: {checks: ${spec.abTest.iterations}}`;
+  }
+  if (spec.blueGreen !== undefined) {
+    const preview = spec.blueGreen.previewHeader !== undefined ? `requests with ${spec.blueGreen.previewHeader.name}: ${spec.blueGreen.previewHeader.value}` : `requests to ${spec.blueGreen.previewListen}`;
+    const after = spec.postPromotion === undefined ? '' : `, and after the switch its postPromotionAnalysis judges all ${count(inputs.rps)} rps with no stable to compare`;
+    return `rollout "${name}" is blue-green, and plan simulates weighted canary steps only: before the switch the new version gets just its preview ` +
+      `(${preview}), whose traffic is all its pre-promotion checks see${need('preview requests')}${after}; ` +
+      'make sure the preview gets that traffic (a load hook or smoke tests), or plan the same service as a canary with setWeight steps';
+  }
+  return undefined;
+}
+
+function rate(x: number): string {
+  return `${Number(x.toPrecision(2))}`;
+}
+
 /** Warnings about the whole rollout, from its spec and its simulated figures. */
 function rolloutWarnings(rollout: Rollout, inputs: PlanInputs, file: PolicySummary): PlanWarning[] {
   const { spec } = rollout;
@@ -49,10 +86,8 @@ function rolloutWarnings(rollout: Rollout, inputs: PlanInputs, file: PolicySumma
       message: 'no analysis: nothing watches the canary and every rollout is promoted, regressed or not; add `analysis` with a judge or threshold checks',
     });
   }
-  const unmodelled = unmodelledMetrics(spec);
-  if (unmodelled.length > 0) {
-    warnings.push({ flag: 'not-modelled', message: `${unmodelled.join(', ')}: taken to pass; the plan models errors, not latency` });
-  }
+  for (const message of unmodelledNotes(spec, inputs.rps)) warnings.push({ flag: 'not-modelled', message });
+  const { modelled, mirrorRates } = planMetrics(spec.analysis?.metrics ?? []);
   const falseRollbacks = file.healthy.rollbackRate;
   if (spec.analysis !== undefined && falseRollbacks > 0.02) {
     const fix = spec.analysis.judge === undefined
@@ -64,7 +99,15 @@ function rolloutWarnings(rollout: Rollout, inputs: PlanInputs, file: PolicySumma
     });
   }
   const missed = file.regressed.promoteRate;
-  if (spec.analysis !== undefined && missed > 1 - inputs.power) {
+  if (spec.analysis !== undefined && missed > 1 - inputs.power && spec.analysis.judge === undefined && modelled.length === 0 && mirrorRates.length > 0) {
+    // Longer steps cannot help: nothing the plan models judges errors, and only copies are judged at all.
+    warnings.push({
+      flag: 'missed-regressions',
+      message: `a ${factor(inputs.regression)} regression is promoted in ${percent(missed)} of simulated rollouts, which take ` +
+        `${mirrorRates.map(metricBounds).join(', ')} to pass: nothing judges the errors of the requests the canary serves; ` +
+        'add a success-rate check or the judge (analysis.judge) to catch a regression in served traffic',
+    });
+  } else if (spec.analysis !== undefined && missed > 1 - inputs.power) {
     warnings.push({
       flag: 'missed-regressions',
       message: `a ${factor(inputs.regression)} regression is promoted in ${percent(missed)} of simulated rollouts ` +

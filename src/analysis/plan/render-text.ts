@@ -33,7 +33,7 @@ function stageRows(report: PlanReport): string[][] {
 function stageRow(s: StagePlan): string[] {
   const steps = s.steps.length === 0 ? '-' : s.steps.length === 1 ? `${s.steps[0]}` : `${s.steps[0]}–${s.steps[s.steps.length - 1]}`;
   const detection = s.needed === undefined
-    ? s.weight === 0 || (s.thresholds === undefined && s.judge === undefined) ? '-' : 'never'
+    ? s.weight === 0 || (s.thresholds === undefined && s.judge === undefined) || s.flags.includes('not-modelled') ? '-' : 'never'
     : `~${duration(s.needed.seconds)} (${s.needed.by === 'judge' ? 'judge' : 'checks'})`;
   const inStep = [s.thresholds?.powerInStep, s.judge?.powerInStep].filter((p): p is number => p !== undefined);
   return [
@@ -43,7 +43,7 @@ function stageRow(s: StagePlan): string[] {
     count(s.canaryRequests),
     `${count(s.canaryErrors.healthy)} / ${count(s.canaryErrors.regressed)}`,
     detection,
-    inStep.length === 0 ? '-' : percent(Math.max(...inStep)),
+    inStep.length === 0 || s.flags.includes('not-modelled') ? '-' : percent(Math.max(...inStep)),
     s.flags.map((f) => f.replace(/-/g, ' ')).join(', '),
   ];
 }

@@ -54,6 +54,50 @@ describe('windowFails', () => {
   });
 });
 
+describe('windowFails on error-rate and on several metrics', () => {
+  it('an error-rate maximum of 1% fails where a success-rate minimum of 99% does (above 1% errors)', () => {
+    expect(windowFails(200, 0.005, { name: 'error-rate', max: 1 })).toBeCloseTo(tail(3, 200, 0.005), 10);
+    expect(windowFails(200, 0.005, { name: 'error-rate', max: 1 })).toBeCloseTo(windowFails(200, 0.005, { min: 99 }), 12);
+  });
+
+  it('an error-rate minimum fails windows with too few errors', () => {
+    // 100 requests, min 2%: 0 or 1 errors fail.
+    expect(windowFails(100, 0.01, { name: 'error-rate', min: 2 })).toBeCloseTo(1 - tail(2, 100, 0.01), 10);
+  });
+
+  it('several metrics fail a window when any of them does: the strictest bound decides', () => {
+    const both = windowFails(200, 0.005, [{ name: 'success-rate', min: 99 }, { name: 'error-rate', max: 0.5 }]);
+    expect(both).toBeCloseTo(tail(2, 200, 0.005), 10); // 0.5% of 200 is 1 error: 2 fail
+  });
+});
+
+describe('thresholdDetection by metric kind', () => {
+  const base = { rps: 200, weight: 10, healthyRate: 0.005, regressedRate: 0.01, power: 0.95, stageSeconds: 20 };
+
+  it('judges an error-rate check as it judges the success-rate check it mirrors', () => {
+    const sr = thresholdDetection({ ...base, analysis: ANALYSIS });
+    const er = thresholdDetection({ ...base, analysis: { ...ANALYSIS, metrics: [{ name: 'error-rate', max: 1 }] } });
+    expect(er.regressedFail).toBeCloseTo(sr.regressedFail, 12);
+    expect(er.seconds).toBe(sr.seconds);
+  });
+
+  it('does not take mirror-success-rate for a check of the canary\'s own errors, and says the plan cannot tell', () => {
+    const d = thresholdDetection({ ...base, analysis: { ...ANALYSIS, metrics: [{ name: 'mirror-success-rate', min: 99 }, { name: 'mirror-latency-p99', maxRatio: 1.5 }] } });
+    expect(d.regressedFail).toBe(0);
+    expect(d.why).toBe('the plan cannot tell: errors are judged only on mirrored copies of stable\'s requests (mirror-success-rate ≥ 99%), which it does not model');
+  });
+
+  it('says a rollout with latency checks alone does not look at errors', () => {
+    const d = thresholdDetection({ ...base, analysis: { ...ANALYSIS, metrics: [{ name: 'latency-p99', max: 400 }] } });
+    expect(d.why).toBe('no success-rate or error-rate check: threshold checks do not look at errors');
+  });
+
+  it('leaves dry-run metrics out, as the checks do', () => {
+    const d = thresholdDetection({ ...base, analysis: { ...ANALYSIS, metrics: [{ name: 'success-rate', min: 99, dryRun: true }] } });
+    expect(d.regressedFail).toBe(0);
+  });
+});
+
 describe('thresholdDetection', () => {
   const input = { analysis: ANALYSIS, rps: 200, weight: 10, healthyRate: 0.005, regressedRate: 0.01, power: 0.95, stageSeconds: 20 };
 
@@ -85,7 +129,7 @@ describe('thresholdDetection', () => {
 
   it.each([
     ['little traffic', { rps: 2 }, /almost never see minRequests 50 canary requests \(~2 per check\)/],
-    ['no success-rate check', { analysis: { ...ANALYSIS, metrics: [{ name: 'latency-p99' as const, max: 500 }] } }, /no success-rate check/],
+    ['no success-rate check', { analysis: { ...ANALYSIS, metrics: [{ name: 'latency-p99' as const, max: 500 }] } }, /no success-rate or error-rate check/],
     ['a regression within the bound', { regressedRate: 0.006, analysis: { ...ANALYSIS, interval: 600_000, failureLimit: 30 } }, /fails with probability/],
   ])('says why it never detects with %s', (_name, change, why) => {
     const d = thresholdDetection({ ...input, ...change });

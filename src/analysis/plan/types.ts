@@ -81,7 +81,8 @@ export interface JudgeDetection extends Detection {
   wronglyPassed: number;
 }
 
-export type StageFlag = 'too-short' | 'too-low-traffic' | 'undetectable';
+/** `not-modelled`: the stage's checks judge errors only on mirrored copies, which the plan does not model. */
+export type StageFlag = 'too-short' | 'too-low-traffic' | 'undetectable' | 'not-modelled';
 
 /** What one stage costs and detects at the planned traffic. */
 export interface StagePlan extends Stage {
