@@ -313,7 +313,8 @@ export class Controller extends EventEmitter {
       return await this.router.getRoutes(name);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      throw new ControllerError('SLUICE_ROUTER_FAILED', `the ${this.router.type} data plane refused the routes for "${name}": ${message}`, { cause: err });
+      const plane = this.router.typeFor?.(routes.listen) ?? this.router.type;
+      throw new ControllerError('SLUICE_ROUTER_FAILED', `the ${plane} data plane refused the routes for "${name}": ${message}`, { cause: err });
     }
   }
 

@@ -139,7 +139,7 @@ export class EmbeddedProxy {
     if (owner !== undefined && owner !== service) {
       throw new ProxyError(
         'SLUICE_PROXY_LISTEN_CONFLICT',
-        `sluice: cannot listen on ${routes.listen} for service "${service}": service "${owner}" already listens there; give each service its own listen address`,
+        `cannot listen on ${routes.listen} for service "${service}": service "${owner}" already listens there; give each service its own listen address`,
         { service },
       );
     }

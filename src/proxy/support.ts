@@ -26,7 +26,7 @@ export function listenFailure(service: string, listen: string, cause: unknown): 
   const why =
     (typeof code === 'string' ? ADVICE[code] : undefined) ??
     `${cause instanceof Error ? cause.message : String(cause)}; choose another listen address`;
-  return new ProxyError('SLUICE_PROXY_LISTEN', `sluice: cannot listen on ${listen} for service "${service}": ${why}`, {
+  return new ProxyError('SLUICE_PROXY_LISTEN', `cannot listen on ${listen} for service "${service}": ${why}`, {
     service,
     cause,
   });

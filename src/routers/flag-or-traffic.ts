@@ -17,6 +17,10 @@ export class FlagOrTrafficRouter implements TrafficRouter {
     this.type = `${traffic.type}+flag`;
   }
 
+  typeFor(listen: string): string {
+    return isFlagListen(listen) ? this.flag.type : this.traffic.type;
+  }
+
   setRoutes(service: string, routes: Routes): Promise<void> {
     return isFlagListen(routes.listen) ? this.flag.setRoutes(service, routes) : this.traffic.setRoutes(service, routes);
   }

@@ -44,6 +44,8 @@ export interface RouteTimeouts {
 
 export interface TrafficRouter {
   readonly type: string;
+  /** The data plane that carries routes listening on `listen`, when this router combines several (default `type`): for messages. */
+  typeFor?(listen: string): string;
   /** Make the data plane carry `routes` for `service`; resolves once the next request obeys them. */
   setRoutes(service: string, routes: Routes): Promise<void>;
   /** What the data plane is carrying now, read back from it (undefined: service unknown). */

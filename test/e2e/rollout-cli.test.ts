@@ -159,5 +159,12 @@ metrics:
       expect(wrong.stderr).toContain('"API on …"');
       expect(wrong.stderr).not.toMatch(/TypeError|\n\s+at /);
     }
+
+    // A listen address another process holds: refused in plain words, nothing applied.
+    const clash = writeTemp('clash.yaml', rolloutYaml({ name: 'clash', listen: new URL(service.url).host, stable: 'http://127.0.0.1:9', canary: 'http://127.0.0.1:10', steps: '- setWeight: 10' }));
+    const refused = await cli('apply', '-f', clash);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^sluice: the embedded data plane refused the routes for "clash": cannot listen on 127\.0\.0\.1:\d+ for service "clash"/);
+    expect(await stored()).toEqual(before);
   });
 });
