@@ -92,7 +92,7 @@ describe('access through the real CLI and server', () => {
     expect(after.code).toBe(1);
     expect(after.stderr).toMatch(new RegExp(`^sluice: token "ci" \\(id ${ci.id}, operator\\) was revoked on \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC by admin and no longer works; `));
     expect(after.stderr).toContain('ask an admin for a new one (they make it with `sluice token create --role operator --name NAME`)');
-  });
+  }, 180_000); // about 20 CLI processes one after another: slow on a loaded 2-core machine
 
   it('token revoke with something that is not a token id says what an id looks like, never a pattern, never a secret', async () => {
     const bad = await server.cli('token', 'revoke', 'BADID');

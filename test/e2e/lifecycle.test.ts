@@ -143,9 +143,9 @@ describe('rollout lifecycle through the real CLI and server', () => {
 
     const text = await cli('status', 'frozen');
     expect(text.stdout).toMatch(new RegExp(`\\n  held since ${since} \\(\\d+s\\) by the confirm-promotion hook release-board: answered 503 Service Unavailable: change freeze until Friday`));
-    const watched = await runCli(['--server', server.url, '--token', server.token, 'status', 'frozen', '--watch'], { timeoutMs: 3000 });
+    const watched = await runCli(['--server', server.url, '--token', server.token, 'status', 'frozen', '--watch'], { timeoutMs: 8000 });
     expect(watched.stdout).toContain(`| held since ${since} by release-board (503) |`);
-    const run = await cli('run', '-f', file, '--timeout', '2s');
+    const run = await cli('run', '-f', file, '--timeout', '4s');
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`| held since ${since} by release-board (503) |`);
     expect((await cli('abort', 'frozen')).code).toBe(0);
