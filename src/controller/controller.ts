@@ -378,9 +378,16 @@ export function describeRoutes(r: Routes): string {
   return `${100 - r.canaryWeight}% stable / ${r.canaryWeight}% canary at ${r.listen}`;
 }
 
-/** The `started` event names who applied the document. */
+/** The `started` event, and the notification telling it, name who applied the document. */
 function byActor(start: StepResult, actor: string): StepResult {
-  return { ...start, actions: start.actions.map((a) => (a.type === 'event' && a.event.type === 'started' ? { ...a, event: { ...a.event, actor } } : a)) };
+  return {
+    ...start,
+    actions: start.actions.map((a) => {
+      if (a.type === 'event' && a.event.type === 'started') return { ...a, event: { ...a.event, actor } };
+      if (a.type === 'notify' && a.notification.event === 'started') return { ...a, notification: { ...a.notification, actor } };
+      return a;
+    }),
+  };
 }
 
 /** What to do instead of a refused command; a refusal that already says it (undo outside its window, resume at a gate) gets none. */

@@ -50,7 +50,8 @@ describe('progress', () => {
   it.each<[string, Partial<RolloutState>, { step: number; steps: number; percent: number }]>([
     ['waiting in step 2 of 4', { stepIndex: 1 }, { step: 2, steps: 4, percent: 25 }],
     ['at the gate, step 4', { stepIndex: 3, phase: 'paused' }, { step: 4, steps: 4, percent: 75 }],
-    ['past the last step, waiting for a check', { stepIndex: 4 }, { step: 4, steps: 4, percent: 100 }],
+    ['past the last step, waiting for a check (100% is for promoted only)', { stepIndex: 4 }, { step: 4, steps: 4, percent: 99 }],
+    ['rolled back after the last step', { stepIndex: 4, phase: 'rolled-back' }, { step: 4, steps: 4, percent: 99 }],
     ['promoted', { stepIndex: 4, phase: 'promoted' }, { step: 4, steps: 4, percent: 100 }],
     ['rolled back in step 2', { stepIndex: 1, phase: 'rolled-back' }, { step: 2, steps: 4, percent: 25 }],
   ])('%s', (_name, patch, want) => {

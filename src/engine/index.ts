@@ -63,6 +63,7 @@ export function progress(state: RolloutState): { step: number; steps: number; pe
   return {
     step: Math.min(state.stepIndex + 1, steps),
     steps,
-    percent: steps === 0 ? (state.phase === 'promoted' ? 100 : 0) : Math.floor((done / steps) * 100),
+    // 100% means promoted: a rollout that walked every step and then was rolled back (or still waits for a gate) shows at most 99%.
+    percent: state.phase === 'promoted' ? 100 : steps === 0 ? 0 : Math.min(99, Math.floor((done / steps) * 100)),
   };
 }

@@ -44,7 +44,7 @@ export function start(draft: Draft, retriedBy?: string): void {
   const { name, revision, spec } = draft.state;
   draft.state = freshState(name, revision, spec, draft.now);
   const analysis = spec.analysis ? `analysis every ${formatDuration(spec.analysis.interval)}` : 'no analysis';
-  const plan = `${spec.steps.length} steps, ${analysis}`;
+  const plan = `${spec.steps.length} step${spec.steps.length === 1 ? '' : 's'}, ${analysis}`;
   const message =
     retriedBy === undefined
       ? `started revision ${revision} of ${name}: ${plan}`

@@ -88,6 +88,8 @@ describe('rollout lifecycle through the real CLI and server', () => {
     expect(rx.at('/hooks/migrate')[0]!.json).toMatchObject({ name: 'shop', phase: 'pre-rollout', metadata: { ticket: 'CHG-42' }, canaryWeight: 0 });
     expect(rx.at('/hooks/smoke')[0]!.json).toMatchObject({ phase: 'rollout', canaryWeight: 20 });
 
+    // Who started it: the token's name, as in history.
+    expect(rx.at('/notify/ops').map((r) => r.json as WebhookNotification).find((n) => n.event === 'started')).toMatchObject({ actor: 'admin' });
     const paused = await waitFor(() => rx.at('/notify/ops').find((r) => (r.json as WebhookNotification).event === 'paused'), 'the paused notification');
     expect(signed(paused)).toBe(true);
     const notice = paused.json as WebhookNotification;
