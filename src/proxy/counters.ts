@@ -36,7 +36,7 @@ export interface ServiceSnapshot {
   rejected?: Record<string, number>;
   /** Copies of stable's requests sent to the canary (mirroring); their answers reached no client. */
   mirror?: VersionCounters;
-  /** Requests that were drawn for mirroring but not copied: they had a body, or too many copies were in flight. */
+  /** Requests that were drawn for mirroring but not copied: a body too long to copy (or unfinished), or too many copies in flight. */
   mirrorSkipped?: { body: number; busy: number };
 }
 

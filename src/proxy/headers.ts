@@ -72,6 +72,7 @@ export function forwardRequestHeaders(
         continue;
       case 'x-forwarded-proto':
       case 'x-forwarded-host':
+      case 'x-sluice-mirror': // only the proxy marks a copy: a client's would pass for one
       case 'expect': // the client's 100-continue is answered by the proxy's own server
         continue;
       case 'connection':

@@ -65,8 +65,9 @@ function finished(v: VersionCounters): number {
  * snapshot per service: finished requests by status code, errors by kind,
  * requests in flight, a duration histogram per service and version, requests
  * refused before routing, retries, ejections, and the live canary weight of
- * each service carried now. `sum by (service, version)` over
- * `sluice_requests_total` is the number of finished requests of that version.
+ * each service carried now. `sluice_requests_total` counts attempts: a
+ * request retried on stable (retryToStable) counts once for the canary's
+ * failed attempt and once for stable's answer (docs/proxy.md, Metrics).
  */
 export function renderMetrics(snapshots: ReadonlyMap<string, ServiceSnapshot>, weights: ReadonlyMap<string, number>): string {
   const lines: string[] = [];
@@ -105,7 +106,7 @@ export function renderMetrics(snapshots: ReadonlyMap<string, ServiceSnapshot>, w
       lines.push(`sluice_requests_rejected_total{service="${escapeLabel(service)}",reason="${reason}"} ${snap.rejected?.[reason] ?? 0}`);
     }
   }
-  header(lines, 'sluice_mirror_skipped_total', 'counter', 'Requests drawn for mirroring but not copied to the canary: reason="body" (requests with a body are never copied), reason="busy" (too many copies in flight).');
+  header(lines, 'sluice_mirror_skipped_total', 'counter', 'Requests drawn for mirroring but not copied to the canary: reason="body" (a body longer than mirror.maxBodyBytes, or one the client did not finish), reason="busy" (too many copies in flight).');
   for (const [service, snap] of snapshots) {
     for (const reason of ['body', 'busy'] as const) {
       lines.push(`sluice_mirror_skipped_total{service="${escapeLabel(service)}",reason="${reason}"} ${snap.mirrorSkipped?.[reason] ?? 0}`);

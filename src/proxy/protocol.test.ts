@@ -80,6 +80,15 @@ describe('hop-by-hop headers and forwarding headers on the wire', () => {
     expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(res.text).toMatch(/\r\nx-request-id: abc\r\n/i);
   });
+
+  it("drops a client's x-sluice-mirror in both lanes: only the proxy marks a mirrored copy", async () => {
+    const { base } = await carry();
+    for (const connection of ['close' /* fast lane */, 'close, X-Other' /* lists a header: Node's lane */]) {
+      const res = await rawExchange(base, [`GET /headers HTTP/1.1\r\nHost: a\r\nConnection: ${connection}\r\nX-Sluice-Mirror: 1\r\n\r\n`]);
+      expect(statusOf(res.text), connection).toBe(200);
+      expect((JSON.parse(bodyOf(res.text)) as { headers: Record<string, string> }).headers['x-sluice-mirror'], connection).toBeUndefined();
+    }
+  });
 });
 
 describe('Expect: 100-continue', () => {

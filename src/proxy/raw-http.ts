@@ -110,6 +110,7 @@ export function parseRequestHead(head: string): RawRequest | undefined {
       case 'trailer':
       case 'x-forwarded-proto':
       case 'x-forwarded-host':
+      case 'x-sluice-mirror': // only the proxy marks a copy: a client's would pass for one
         continue;
       case 'x-forwarded-for':
         forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
