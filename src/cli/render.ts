@@ -82,13 +82,16 @@ export function heldLines(v: RolloutView, now: number): string[] {
     const asked = h.asked > 1 ? ` (asked ${h.asked} times)` : '';
     return h.answer ? `${h.answer.message}${asked}` : 'no answer yet';
   };
+  // The gate stays closed while none of its hooks is being asked (e.g. while the rollout is paused): say so rather than list nobody.
+  if (held.hooks.length === 0) return [`  ${head}s (none being asked now)`];
   if (held.hooks.length === 1) return [`  ${head} ${held.hooks[0]!.name}: ${answer(held.hooks[0]!)}`];
   return [`  ${head}s ${held.hooks.map((h) => h.name).join(', ')}:`, ...held.hooks.map((h) => `    ${h.name}: ${answer(h)}`)];
 }
 
 /** One line for piped output. */
 export function statusLine(v: RolloutView): string {
-  const held = v.heldBy ? ` | held since ${time(Date.parse(v.heldBy.since))} by ${v.heldBy.hooks.map((h) => `${h.name} (${h.answer?.status ?? (h.answer ? 'error' : 'no answer yet')})`).join(', ')}` : '';
+  const by = (hooks: NonNullable<RolloutView['heldBy']>['hooks']) => hooks.map((h) => `${h.name} (${h.answer?.status ?? (h.answer ? 'error' : 'no answer yet')})`).join(', ');
+  const held = v.heldBy ? ` | held since ${time(Date.parse(v.heldBy.since))} by ${v.heldBy.hooks.length ? by(v.heldBy.hooks) : `the ${v.heldBy.phase} hooks (none being asked now)`}` : '';
   return `${time(Date.now())} ${v.name} ${v.phase} ${stepLabel(v)} ${flagLabels(v) ? `users=${flagLabels(v)!.share}` : `weight=${v.canaryWeight}`}% progress=${Math.round(v.step.percent)}% | stable ${fmtVersion(v.live?.stable)} | canary ${fmtVersion(v.live?.canary)}${held} | ${v.message}`;
 }
 
