@@ -132,7 +132,8 @@ export function forwardResponseHeaders(
   const listed = connectionListed(headers.connection as string | undefined);
   let sawRequestId = false;
   for (const name in headers) {
-    if (isHopByHop(name) || (listed !== undefined && listed.has(name))) continue;
+    // The proxy says which version answered: an upstream's own x-sluice-version would make two.
+    if (isHopByHop(name) || (listed !== undefined && listed.has(name)) || name === 'x-sluice-version') continue;
     const value = headers[name];
     if (value === undefined) continue;
     if (name === 'x-request-id') sawRequestId = true;

@@ -81,6 +81,15 @@ describe('hop-by-hop headers and forwarding headers on the wire', () => {
     expect(res.text).toMatch(/\r\nx-request-id: abc\r\n/i);
   });
 
+  it("answers with one x-sluice-version, the proxy's, in both lanes even when the upstream sends its own", async () => {
+    const { base } = await carry();
+    for (const connection of ['close' /* fast lane */, 'close, X-Other' /* lists a header: Node's lane */]) {
+      const res = await rawExchange(base, [`GET /claims-version HTTP/1.1\r\nHost: a\r\nConnection: ${connection}\r\n\r\n`]);
+      expect(statusOf(res.text), connection).toBe(200);
+      expect(res.text.match(/\r\nx-sluice-version: [^\r]*/gi), connection).toEqual([expect.stringMatching(/: stable$/)]);
+    }
+  });
+
   it("drops a client's x-sluice-mirror in both lanes: only the proxy marks a mirrored copy", async () => {
     const { base } = await carry();
     for (const connection of ['close' /* fast lane */, 'close, X-Other' /* lists a header: Node's lane */]) {

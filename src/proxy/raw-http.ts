@@ -207,6 +207,7 @@ export function parseResponseHead(head: string): RawResponse | UpstreamProtocolE
       case 'trailer':
       case 'upgrade':
       case 'proxy-connection':
+      case 'x-sluice-version': // the proxy says which version answered: an upstream's own would make two
         continue;
       case 'x-request-id':
         hasRequestId = true;

@@ -43,7 +43,8 @@ function streamBytes(res: ServerResponse, total: number, onSent: (n: number) => 
  * answers NNN; `/echo` streams the request body back; `/count` answers the
  * request body's length; `/bytes?n=N` streams N bytes; `/hang` never answers;
  * `/stall` sends headers and 5 of 100 body bytes, then nothing; `/crash`
- * drops the connection; anything else answers the version name.
+ * drops the connection; `/claims-version` answers with its own
+ * `x-sluice-version`; anything else answers the version name.
  */
 interface Tally {
   aborted: number;
@@ -79,6 +80,10 @@ function handle(version: string, req: IncomingMessage, res: ServerResponse, tall
     req.resume();
     res.writeHead(200, { 'content-length': '100' });
     res.write('part-');
+  } else if (url.pathname === '/claims-version') {
+    req.resume();
+    res.setHeader('x-sluice-version', 'set-by-upstream');
+    res.end(version);
   } else if (url.pathname === '/crash') {
     req.socket.destroy();
   } else {
