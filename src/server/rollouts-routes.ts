@@ -71,7 +71,7 @@ const COMMANDS: Record<string, { summary: string; body: object; toInput: (b: Rec
     toInput: (b, actor) => ({ type: 'abort', actor, reason: typeof b.reason === 'string' ? b.reason : undefined }),
   },
   pause: { summary: 'Hold the rollout at its current step', body: {}, toInput: (_b, actor) => ({ type: 'pause', actor }) },
-  resume: { summary: 'Continue a paused rollout', body: {}, toInput: (_b, actor) => ({ type: 'resume', actor }) },
+  resume: { summary: 'Continue a rollout paused by a person or by inconclusive checks (a manual gate needs promote)', body: {}, toInput: (_b, actor) => ({ type: 'resume', actor }) },
   retry: { summary: 'Start a rolled-back or aborted rollout again', body: {}, toInput: (_b, actor) => ({ type: 'retry', actor }) },
   undo: {
     summary: 'Within spec.undoWindow after promotion, send all traffic back to the previous stable',

@@ -56,7 +56,7 @@ function engineRun(spec: RolloutSpec, counts: Traffic, horizon: number): { outco
   const settle = (now: number): void => {
     for (;;) {
       if (state.phase === 'paused' && state.pauseReason === 'gate') {
-        take(step(state, { type: 'resume', actor: 'plan' }, now));
+        take(step(state, { type: 'promote', full: false, actor: 'plan' }, now));
         continue;
       }
       const check = checks.shift();
