@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { isDeepStrictEqual } from 'node:util';
 import { initialState, isTerminal, step } from '../engine/index.js';
 import { canaryServes } from '../engine/draft.js';
-import type { Input, RolloutState, StepResult } from '../engine/types.js';
+import type { Input, Rejection, RolloutState, StepResult } from '../engine/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Routes, TrafficRouter } from '../routers/router.js';
 import type { Rollout } from '../spec/types.js';
@@ -143,7 +143,7 @@ export class Controller extends EventEmitter {
     return this.mutex.run(name, async () => {
       const record = this.mustGet(name);
       const result = step(record.state, input, this.now());
-      if (result.rejected) throw new ControllerError('SLUICE_INVALID_TRANSITION', result.rejected.message + refusalHint(name, record.state, input.type, result.rejected.message));
+      if (result.rejected) throw new ControllerError('SLUICE_INVALID_TRANSITION', result.rejected.message + refusalHint(name, record.state, input.type, result.rejected));
       const saved = this.save(record, result, record.version, this.now());
       return this.follow(saved, result);
     });
@@ -391,9 +391,9 @@ function byActor(start: StepResult, actor: string): StepResult {
 }
 
 /** What to do instead of a refused command; a refusal that already says it (undo outside its window, resume at a gate) gets none. */
-function refusalHint(name: string, state: RolloutState, verb: UserCommand['type'], message: string): string {
+function refusalHint(name: string, state: RolloutState, verb: UserCommand['type'], rejected: Rejection): string {
   if (verb === 'resume' && state.pauseReason === 'gate') return `; \`sluice promote ${name}\` approves it`;
-  if (!message.startsWith(`cannot ${verb} a rollout that is`)) return '';
+  if (!rejected.byPhase) return '';
   if (state.phase === 'rolled-back' || state.phase === 'aborted') return `; \`sluice retry ${name}\` starts it again from its first step`;
   if (state.phase === 'promoted') return '; apply a new version to start another rollout';
   if (verb === 'undo') return `; undo returns a promoted rollout to its previous stable — \`sluice abort ${name}\` sends all traffic back to stable now`;

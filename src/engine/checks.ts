@@ -1,4 +1,5 @@
 import type { CheckResult } from '../analysis/types.js';
+import type { Rejection } from './types.js';
 import type { Draft } from './draft.js';
 import { emit, isTerminal, isWatched } from './draft.js';
 import { pausedMessage, rollbackMessage, shareText, toleratedNote, waitingMessage } from './describe.js';
@@ -10,10 +11,7 @@ export const INVALID_TRANSITION = 'SLUICE_INVALID_TRANSITION';
 export const STALE_CHECK = 'SLUICE_STALE_CHECK';
 export const UNEXPECTED_CHECK = 'SLUICE_UNEXPECTED_CHECK';
 
-export interface Rejection {
-  code: string;
-  message: string;
-}
+export type { Rejection } from './types.js';
 
 /**
  * Start a check when one is due: the window runs from the end of the previous

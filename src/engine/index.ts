@@ -44,7 +44,7 @@ export function step(state: RolloutState, input: Input, now: number): StepResult
     return {
       state,
       actions: [],
-      rejected: { code: INVALID_TRANSITION, message: `cannot ${input.type} a rollout that is ${state.phase}` },
+      rejected: { code: INVALID_TRANSITION, message: `cannot ${input.type} a rollout that is ${state.phase}`, byPhase: true },
     };
   }
   const draft: Draft = { now, state: structuredClone(state), actions: [] };

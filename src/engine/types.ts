@@ -154,9 +154,17 @@ export type Action =
   /** Tell the rollout's notification targets; derived from the events of the same step. */
   | { type: 'notify'; notification: Notification };
 
+/** Why an input was refused. */
+export interface Rejection {
+  code: string;
+  message: string;
+  /** The phase accepts no such input at all (rather than this input being refused for a reason of its own). */
+  byPhase?: true;
+}
+
 export interface StepResult {
   state: RolloutState;
   actions: Action[];
-  /** Set when the input is not allowed in this phase; state is then unchanged. */
-  rejected?: { code: string; message: string };
+  /** Set when the input is refused; state is then unchanged. */
+  rejected?: Rejection;
 }

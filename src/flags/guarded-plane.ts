@@ -44,6 +44,8 @@ export function withGuardedFlags(opts: GuardedFlagsOptions) {
       if (t && t.environment === change.environment && change.flags.includes(t.key)) recordKill(r, change.actor);
     }
   });
+  /** Told the events recordKill stores (see onRecorded). */
+  const recorded = new Set<(events: StoredEvent[]) => void>();
   const recordKill = (r: RolloutRecord, actor: string) => {
     const t = r.state.spec.flag!;
     const confirmed = r.confirmedRoutes;
@@ -59,7 +61,6 @@ export function withGuardedFlags(opts: GuardedFlagsOptions) {
     const saved = store.saveRollout({ name: r.name, rollout: r.rollout, state: r.state }, [{ type: 'routes-confirmed', actor, message, data: { flag: t, servedShare: 0, rolloutShare: was } }], r.version, now());
     for (const listener of [...recorded]) listener(saved.events);
   };
-  const recorded = new Set<(events: StoredEvent[]) => void>();
   const windows: WindowSource = {
     window: (service, from, to) => measured.window(service, from, to) ?? traffic.windows.window(service, from, to),
     mark: (service) => (targetOf(service) ? measured.mark(service) : traffic.windows.mark?.(service)),

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { sampleFlagSet } from '../store/flag-store-contract.js';
 import { MemoryFlagStore } from '../store/flag-store-memory.js';
 import type { StoredFlagEvent } from '../store/flag-store.js';
-import { FlagError } from './errors.js';
 import { checkPatch, isKillSwitch, lastSwitch, type FlagLock } from './rollout-lock.js';
 import { FlagService } from './service.js';
+import { flagErrorOf } from './testing.js';
 
 const LOCK: FlagLock = { environment: 'production', key: 'new-checkout', rollout: 'checkout', phase: 'progressing', step: 2, steps: 4, variant: 'on', share: 1, startedAt: 500 };
 
@@ -15,15 +15,7 @@ function setup(locks: FlagLock[] = [LOCK]) {
   return service;
 }
 
-function refusal(fn: () => unknown): FlagError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(FlagError);
-    return err as FlagError;
-  }
-  throw new Error('expected a FlagError');
-}
+const refusal = flagErrorOf;
 
 describe('checkPatch', () => {
   it.each([

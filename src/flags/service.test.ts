@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { sampleFlagSet } from '../store/flag-store-contract.js';
 import { MemoryFlagStore } from '../store/flag-store-memory.js';
 import type { FlagSet } from '../spec/flagset-types.js';
-import { FlagError } from './errors.js';
 import { FlagService, type FlagChange } from './service.js';
+import { flagErrorOf } from './testing.js';
 
 function setup() {
   let t = 1_000;
@@ -20,15 +20,7 @@ function withFlag(set: FlagSet, key: string): FlagSet {
   return copy;
 }
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(FlagError);
-    return (err as FlagError).code;
-  }
-  throw new Error('expected a FlagError');
-}
+const codeOf = (fn: () => unknown): string => flagErrorOf(fn).code;
 
 describe('FlagService.apply', () => {
   it('creates, updates flag by flag with events, and leaves an identical document alone', () => {

@@ -1,4 +1,4 @@
-import type { MetricCheckSpec } from '../../spec/types.js';
+import type { AnalysisSpec, MetricCheckSpec } from '../../spec/types.js';
 import { builtinMetricInfo } from '../threshold.js';
 
 /**
@@ -34,8 +34,13 @@ export function planMetrics(metrics: readonly MetricCheckSpec[]): PlanMetrics {
 
 /** Whether the plan computes and simulates this metric: a success-rate or error-rate of the canary's own requests. */
 export function isModelledMetric(m: MetricCheckSpec): boolean {
-  const info = builtinMetricInfo(m);
-  return !m.dryRun && info !== undefined && info.kind === 'rate' && !info.mirrored;
+  return planMetrics([m]).modelled.length === 1;
+}
+
+/** Errors are judged only on mirrored copies (no judge, no own rate check): the plan cannot say what the checks catch. */
+export function judgedOnCopiesOnly(analysis: AnalysisSpec): boolean {
+  const { modelled, mirrorRates } = planMetrics(analysis.metrics);
+  return analysis.judge === undefined && modelled.length === 0 && mirrorRates.length > 0;
 }
 
 /** A metric and its bounds in its unit: "success-rate ≥ 99%", "latency-p99 ≤ 400ms", "mirror-latency-p99 ≤ 1.5× stable". */

@@ -1,7 +1,7 @@
 import type { Rollout } from '../../spec/types.js';
 import { factor, stageWarnings } from './advice.js';
 import { describeAnalysis, unmodelledNotes } from './describe.js';
-import { metricBounds, planMetrics } from './metrics.js';
+import { judgedOnCopiesOnly, metricBounds, planMetrics } from './metrics.js';
 import { count, duration, percent } from './format.js';
 import { simulatePlan } from './simulate-plan.js';
 import { rolloutStages } from './stages.js';
@@ -87,7 +87,6 @@ function rolloutWarnings(rollout: Rollout, inputs: PlanInputs, file: PolicySumma
     });
   }
   for (const message of unmodelledNotes(spec, inputs.rps)) warnings.push({ flag: 'not-modelled', message });
-  const { modelled, mirrorRates } = planMetrics(spec.analysis?.metrics ?? []);
   const falseRollbacks = file.healthy.rollbackRate;
   if (spec.analysis !== undefined && falseRollbacks > 0.02) {
     const fix = spec.analysis.judge === undefined
@@ -99,12 +98,12 @@ function rolloutWarnings(rollout: Rollout, inputs: PlanInputs, file: PolicySumma
     });
   }
   const missed = file.regressed.promoteRate;
-  if (spec.analysis !== undefined && missed > 1 - inputs.power && spec.analysis.judge === undefined && modelled.length === 0 && mirrorRates.length > 0) {
+  if (spec.analysis !== undefined && missed > 1 - inputs.power && judgedOnCopiesOnly(spec.analysis)) {
     // Longer steps cannot help: nothing the plan models judges errors, and only copies are judged at all.
     warnings.push({
       flag: 'missed-regressions',
       message: `a ${factor(inputs.regression)} regression is promoted in ${percent(missed)} of simulated rollouts, which take ` +
-        `${mirrorRates.map(metricBounds).join(', ')} to pass: nothing judges the errors of the requests the canary serves; ` +
+        `${planMetrics(spec.analysis.metrics).mirrorRates.map(metricBounds).join(', ')} to pass: nothing judges the errors of the requests the canary serves; ` +
         'add a success-rate check or the judge (analysis.judge) to catch a regression in served traffic',
     });
   } else if (spec.analysis !== undefined && missed > 1 - inputs.power) {

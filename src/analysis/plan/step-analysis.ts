@@ -1,6 +1,6 @@
 import type { RolloutSpec } from '../../spec/types.js';
 import { judgeDetection } from './judge-power.js';
-import { planMetrics } from './metrics.js';
+import { judgedOnCopiesOnly } from './metrics.js';
 import { thresholdDetection } from './threshold-power.js';
 import type { JudgeDetection, PlanInputs, Stage, StagePlan, ThresholdDetection } from './types.js';
 
@@ -42,9 +42,7 @@ export function analyseStage(spec: RolloutSpec, stage: Stage, inputs: StageInput
   ].sort((a, b) => a.seconds - b.seconds);
   if (candidates.length > 0) plan.needed = candidates[0];
   if (stage.weight === 0 || spec.analysis === undefined) return plan;
-  const { modelled, mirrorRates } = planMetrics(spec.analysis.metrics);
-  // Errors judged on mirrored copies alone: the plan cannot say whether the stage catches the regression.
-  if (judge === undefined && modelled.length === 0 && mirrorRates.length > 0) plan.flags.push('not-modelled');
+  if (judgedOnCopiesOnly(spec.analysis)) plan.flags.push('not-modelled');
   else if (tooLittleTraffic(spec, plan, inputs)) plan.flags.push('too-low-traffic');
   else if (plan.needed === undefined) plan.flags.push('undetectable');
   else if (!stage.gate && plan.needed.seconds > plan.seconds) plan.flags.push('too-short');
